@@ -1,0 +1,441 @@
+// Turns the parts of an HTTP request (path bindings, query, headers, body)
+// into the protobuf request of a route. Everything that can be decided from
+// the route alone — field lookups, which fields the path and body own, which
+// parameters are explicit — is prepared once by compileRequestBinder; the
+// returned binder only converts values.
+import type protobuf from 'protobufjs';
+import type { IncomingHttpHeaders } from 'node:http';
+import { proxyErrors, ProxyError } from '../errors/catalogue.js';
+import type { ParamMapping } from '../frontend/model.js';
+import {
+  canonicalPath,
+  findField,
+  messageTypeOf,
+  resolveFieldPath,
+  setAt,
+  valueAt,
+  type FieldStep,
+} from './field-path.js';
+import { JsonNumber, JsonSyntaxError, parseJsonSequence, parseJsonText, type JsonObject, type JsonValue } from './json-text.js';
+import { fieldValueFromJson, MappingError, messageFromJson } from './proto-json.js';
+import type { ResolvedOptions } from './options.js';
+import { parseQueryString, QueryDecodeError } from './query-string.js';
+import { fieldValueFromText } from './text-value.js';
+
+export type Message = Record<string, unknown>;
+
+export interface HttpRequestParts {
+  method: string;
+  /** [template field path, value] from the router, already decoded. */
+  bindings: ReadonlyArray<readonly [string, string]>;
+  /** The raw query string without '?'. */
+  rawQuery: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer | undefined;
+}
+
+export interface PathVariableSpec {
+  /** The variable as written in the template ("book.id", "subject"). */
+  variable: string;
+  /** The target field path when an explicit PATH parameter renames it. */
+  field?: string;
+}
+
+export interface RequestBinderSpec {
+  requestType: protobuf.Type;
+  pathVariables: readonly PathVariableSpec[];
+  /** '' no body, '*' the whole message, else a field path. */
+  bodyField: string;
+  rawBodyField?: string;
+  rawContentTypes?: readonly string[];
+  params: readonly ParamMapping[];
+  options: ResolvedOptions;
+}
+
+/** A binder for unary / server-streaming calls: one request message. */
+export type RequestBinder = (req: HttpRequestParts) => Message;
+/** A binder for client-streaming calls: the body is a sequence of messages. */
+export type StreamRequestBinder = (req: HttpRequestParts) => Message[];
+
+const HTTP_BODY = 'google.api.HttpBody';
+
+interface BoundField {
+  /** Name shown to the client in errors (parameter or field path). */
+  param: string;
+  steps: FieldStep[];
+  path: string;
+}
+
+interface ExplicitParam extends BoundField {
+  required: boolean;
+  default?: string;
+}
+
+function typeName(t: protobuf.Type): string {
+  return t.fullName.replace(/^\./, '');
+}
+
+function isHttpBody(t: protobuf.Type | undefined): boolean {
+  return t !== undefined && typeName(t) === HTTP_BODY;
+}
+
+function mediaType(headers: IncomingHttpHeaders): string | undefined {
+  const ct = headers['content-type'];
+  if (!ct) return undefined;
+  const semi = ct.indexOf(';');
+  return (semi < 0 ? ct : ct.slice(0, semi)).trim().toLowerCase();
+}
+
+function isJsonMediaType(mt: string): boolean {
+  return mt === 'application/json' || (mt.startsWith('application/') && mt.endsWith('+json'));
+}
+
+function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+function asProxyError(err: unknown, param: string): ProxyError {
+  if (err instanceof ProxyError) return err;
+  if (err instanceof MappingError) return proxyErrors.badParameter(err.field || param, err.message);
+  return proxyErrors.badParameter(param, (err as Error).message);
+}
+
+/** Converts one text value into a field (a repeated field takes a list). */
+function textIntoField(
+  field: protobuf.Field,
+  param: string,
+  values: readonly string[],
+  options: ResolvedOptions,
+): unknown {
+  const textOptions = { caseInsensitiveEnums: options.caseInsensitiveEnums };
+  try {
+    if (field.repeated) {
+      if (messageTypeOf(field) && !isWellKnown(messageTypeOf(field)!)) {
+        throw proxyErrors.badParameter(param, `"${param}" is a repeated message field and cannot be set from a parameter`);
+      }
+      const items = options.splitRepeatedOnComma ? values.flatMap((v) => v.split(',')) : values;
+      return items.map((v) => fieldValueFromText(field, v, textOptions, param));
+    }
+    if (values.length > 1) throw proxyErrors.badParameter(param, `"${param}" was given more than once`);
+    return fieldValueFromText(field, values[0], textOptions, param);
+  } catch (err) {
+    throw asProxyError(err, param);
+  }
+}
+
+function isJsonObject(v: JsonValue | undefined): v is JsonObject {
+  return v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v) && !(v instanceof JsonNumber);
+}
+
+function isWellKnown(t: protobuf.Type): boolean {
+  return typeName(t).startsWith('google.protobuf.');
+}
+
+/** Field paths of a JSON body object relative to `type` (for PATCH masks). */
+function fieldMaskFromBody(type: protobuf.Type, json: JsonObject, prefix: string, out: string[]): void {
+  for (const key of Object.keys(json)) {
+    const field = findField(type, key, true);
+    if (!field) throw proxyErrors.badBody(prefix + key, `no field "${prefix + key}" in ${typeName(type)}`);
+    const path = prefix + field.name;
+    const sub = field.repeated || field.map ? undefined : messageTypeOf(field);
+    const value = json[key];
+    if (sub && !isWellKnown(sub) && isJsonObject(value)) {
+      fieldMaskFromBody(sub, value, path + '.', out);
+    } else {
+      out.push(path);
+    }
+  }
+}
+
+/** Query keys resolved to fields, cached per route (bounded). */
+class QueryFieldCache {
+  private readonly cache = new Map<string, { steps: FieldStep[]; mapKey?: string } | string>();
+  constructor(private readonly type: protobuf.Type) {}
+
+  /** The fields of a query key, or a reason why it binds nothing. */
+  resolve(key: string): { steps: FieldStep[]; mapKey?: string } | string {
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit;
+    const resolved = this.resolveUncached(key);
+    if (this.cache.size < 1024) this.cache.set(key, resolved);
+    return resolved;
+  }
+
+  private resolveUncached(key: string): { steps: FieldStep[]; mapKey?: string } | string {
+    const bracket = /^([^[\]]+)\[([^\]]*)\]$/.exec(key);
+    const path = bracket ? bracket[1] : key;
+    let steps: FieldStep[];
+    try {
+      steps = resolveFieldPath(this.type, path, true);
+    } catch (err) {
+      return `does not name a field (${(err as Error).message})`;
+    }
+    const last = steps[steps.length - 1].field;
+    if (bracket && !last.map) return `uses [key] syntax but "${path}" is not a map field`;
+    if (!bracket && last.map) return `names the map field "${path}"; use ${path}[key]=value`;
+    return bracket ? { steps, mapKey: bracket[2] } : { steps };
+  }
+}
+
+export function compileRequestBinder(spec: RequestBinderSpec): RequestBinder {
+  const { requestType, options } = spec;
+  const resolve = (path: string): FieldStep[] => resolveFieldPath(requestType, path);
+
+  const explicitByVariable = new Map(
+    spec.params.filter((p) => p.source === 'PATH').map((p) => [p.name ?? '', p.field ?? p.name ?? '']),
+  );
+  const pathFields = new Map<string, BoundField>();
+  for (const v of spec.pathVariables) {
+    const target = v.field ?? explicitByVariable.get(v.variable) ?? v.variable;
+    const steps = resolve(target);
+    pathFields.set(v.variable, { param: v.variable, steps, path: canonicalPath(steps) });
+  }
+
+  const explicit = (source: string): ExplicitParam[] =>
+    spec.params
+      .filter((p) => p.source === source)
+      .map((p) => {
+        const steps = resolve(p.field ?? p.name ?? '');
+        return {
+          param: p.name ?? p.field ?? '',
+          steps,
+          path: canonicalPath(steps),
+          required: p.required ?? false,
+          default: p.default ?? undefined,
+        };
+      });
+  const queryParams = explicit('QUERY');
+  const queryParamByName = new Map(queryParams.map((p) => [p.param, p]));
+  const headerParams = explicit('HEADER').map((p) => ({ ...p, header: p.param.toLowerCase() }));
+  const constantParams = explicit('CONSTANT');
+  const bodyParams = explicit('BODY');
+
+  const bodySteps = spec.bodyField && spec.bodyField !== '*' ? resolve(spec.bodyField) : undefined;
+  const bodyPath = bodySteps ? canonicalPath(bodySteps) : spec.bodyField;
+  const bodyTargetType = bodySteps ? bodySteps[bodySteps.length - 1].messageType : requestType;
+  // An HttpBody target takes the body raw, whatever its content type.
+  const bodyIsHttpBody = spec.bodyField !== '' && isHttpBody(bodyTargetType);
+  const rawSteps = spec.rawBodyField ? resolve(spec.rawBodyField) : undefined;
+  const rawContentTypes = new Set(
+    (spec.rawContentTypes?.length ? spec.rawContentTypes : ['application/octet-stream']).map((t) => t.toLowerCase()),
+  );
+
+  const pathOwned = new Set([...pathFields.values()].map((f) => f.path));
+  const queryCache = new QueryFieldCache(requestType);
+  const readOptions = { ignoreUnknownFields: !options.strictBody, caseInsensitiveEnums: options.caseInsensitiveEnums };
+  const maskSteps = options.patchInfersFieldMask ? resolve(options.patchInfersFieldMask) : undefined;
+
+  /** Why a query key cannot be bound, or undefined when it can. */
+  const queryExclusion = (path: string): string | undefined => {
+    if (spec.bodyField === '*') return 'cannot be used: the whole request comes from the body';
+    if (pathOwned.has(path)) return 'is already bound by the path';
+    if (bodyPath && bodyPath !== '*' && (path === bodyPath || path.startsWith(bodyPath + '.'))) {
+      return 'is inside the request body';
+    }
+    return undefined;
+  };
+
+  /** BODY parameters: a key (dotted for nested objects) of the JSON body into a field. */
+  const bindBodyParams = (json: JsonValue, message: Message): void => {
+    for (const p of bodyParams) {
+      let value: JsonValue | undefined = json;
+      for (const key of p.param.split('.')) value = isJsonObject(value) ? value[key] : undefined;
+      if (value === undefined || value === null) continue;
+      setAt(message, p.steps, fieldValueFromJson(p.steps[p.steps.length - 1].field, value, readOptions, p.param));
+    }
+  };
+
+  const readBody = (req: HttpRequestParts, message: Message): JsonValue | undefined => {
+    const body = req.body;
+    if (!body || body.length === 0) return undefined;
+    const mt = mediaType(req.headers);
+    if (rawSteps && mt !== undefined && rawContentTypes.has(mt)) {
+      setAt(message, rawSteps, body);
+      return undefined;
+    }
+    if (spec.bodyField === '' && bodyParams.length === 0) {
+      if (options.strictBody) throw proxyErrors.unexpectedBody();
+      return undefined;
+    }
+    if (bodyIsHttpBody) {
+      const httpBody = { content_type: headerValue(req.headers, 'content-type') ?? '', data: body };
+      if (bodySteps) setAt(message, bodySteps, httpBody);
+      else Object.assign(message, httpBody);
+      return undefined;
+    }
+    if (mt !== undefined && !isJsonMediaType(mt)) {
+      const accepted = rawSteps ? `application/json or ${[...rawContentTypes].join(', ')}` : 'application/json';
+      throw proxyErrors.unsupportedMediaType(mt, accepted);
+    }
+    let json: JsonValue;
+    try {
+      json = parseJsonText(body);
+    } catch (err) {
+      if (err instanceof JsonSyntaxError) throw proxyErrors.badJson(err.message);
+      throw err;
+    }
+    try {
+      if (spec.bodyField === '') {
+        bindBodyParams(json, message);
+      } else if (bodySteps) {
+        const field = bodySteps[bodySteps.length - 1].field;
+        const value = fieldValueFromJson(field, json, readOptions, bodyPath);
+        if (value !== undefined && value !== null) setAt(message, bodySteps, value);
+      } else {
+        Object.assign(message, messageFromJson(requestType, json, readOptions));
+      }
+      if (spec.bodyField !== '') bindBodyParams(json, message);
+    } catch (err) {
+      if (err instanceof MappingError) throw proxyErrors.badBody(err.field, err.message);
+      throw err;
+    }
+    return json;
+  };
+
+  const bindQuery = (req: HttpRequestParts, message: Message, given: Set<string>): void => {
+    let pairs: Array<[string, string]>;
+    try {
+      pairs = parseQueryString(req.rawQuery, options.queryPlusAsSpace);
+    } catch (err) {
+      if (err instanceof QueryDecodeError) throw proxyErrors.badParameter('query', err.message);
+      throw err;
+    }
+    if (pairs.length === 0) return;
+    // Group values per target so repeated keys become one list.
+    const grouped = new Map<string, { bound: BoundField; mapKey?: string; values: string[] }>();
+    for (const [key, value] of pairs) {
+      const named = queryParamByName.get(key);
+      if (named) {
+        const entry = grouped.get(named.path);
+        if (entry && entry.bound.param !== key) {
+          throw proxyErrors.badParameter(key, `field "${named.path}" was given as both "${entry.bound.param}" and "${key}"`);
+        }
+        if (entry) entry.values.push(value);
+        else grouped.set(named.path, { bound: named, values: [value] });
+        continue;
+      }
+      if (options.ignoredQueryParameters.has(key)) continue;
+      if (!options.autoQueryParams) {
+        if (options.strictQuery) throw proxyErrors.unknownParameter(key, 'is not a parameter of this route');
+        continue;
+      }
+      const resolved = queryCache.resolve(key);
+      if (typeof resolved === 'string') {
+        if (options.strictQuery) throw proxyErrors.unknownParameter(key, resolved);
+        continue;
+      }
+      const path = canonicalPath(resolved.steps);
+      const excluded = queryExclusion(path);
+      if (excluded) {
+        if (options.strictQuery) throw proxyErrors.unknownParameter(key, excluded);
+        continue;
+      }
+      const target = resolved.mapKey !== undefined ? `${path}[${resolved.mapKey}]` : path;
+      const entry = grouped.get(target);
+      if (entry && entry.bound.param !== key) {
+        throw proxyErrors.badParameter(key, `field "${path}" was given as both "${entry.bound.param}" and "${key}"`);
+      }
+      if (entry) entry.values.push(value);
+      else grouped.set(target, { bound: { param: key, steps: resolved.steps, path }, mapKey: resolved.mapKey, values: [value] });
+    }
+    const oneofsSet = new Map<string, string>();
+    for (const { bound, mapKey, values } of grouped.values()) {
+      const field = bound.steps[bound.steps.length - 1].field;
+      if (field.partOf && !field.partOf.name.startsWith('_')) {
+        const other = oneofsSet.get(field.partOf.name);
+        if (other !== undefined && other !== bound.path) {
+          throw proxyErrors.badParameter(bound.param, `"${other}" and "${bound.path}" belong to the same oneof "${field.partOf.name}"`);
+        }
+        oneofsSet.set(field.partOf.name, bound.path);
+      }
+      if (mapKey !== undefined) {
+        if (values.length > 1) throw proxyErrors.badParameter(bound.param, `map key "${bound.param}" was given more than once`);
+        const converted = textIntoField(field, bound.param, values, options);
+        const parent = valueAt(message, bound.steps) as Record<string, unknown> | undefined;
+        if (parent) parent[mapKey] = converted;
+        else setAt(message, bound.steps, { [mapKey]: converted });
+      } else {
+        setAt(message, bound.steps, textIntoField(field, bound.param, values, options));
+      }
+      given.add(bound.path);
+    }
+  };
+
+  return (req: HttpRequestParts): Message => {
+    const message: Message = {};
+    const json = readBody(req, message);
+
+    for (const [variable, value] of req.bindings) {
+      const bound = pathFields.get(variable);
+      if (!bound) continue;
+      if (options.rejectBindingBodyCollisions && json !== undefined && valueAt(message, bound.steps) !== undefined) {
+        throw proxyErrors.badParameter(variable, `field "${bound.path}" is given by both the path and the body`);
+      }
+      setAt(message, bound.steps, textIntoField(bound.steps[bound.steps.length - 1].field, variable, [value], options));
+    }
+
+    const given = new Set<string>();
+    bindQuery(req, message, given);
+
+    for (const p of headerParams) {
+      const value = headerValue(req.headers, p.header);
+      if (value !== undefined) {
+        setAt(message, p.steps, textIntoField(p.steps[p.steps.length - 1].field, p.param, [value], options));
+        given.add(p.path);
+      }
+    }
+    for (const p of constantParams) {
+      setAt(message, p.steps, textIntoField(p.steps[p.steps.length - 1].field, p.param, [p.default ?? ''], options));
+    }
+    for (const p of [...queryParams, ...headerParams, ...bodyParams]) {
+      if (given.has(p.path) || valueAt(message, p.steps) !== undefined) continue;
+      if (p.default !== undefined) {
+        setAt(message, p.steps, textIntoField(p.steps[p.steps.length - 1].field, p.param, [p.default], options));
+      } else if (p.required) {
+        throw proxyErrors.missingParameter(p.param);
+      }
+    }
+
+    if (maskSteps && req.method === 'PATCH' && json !== undefined && !given.has(canonicalPath(maskSteps))) {
+      if (isJsonObject(json)) {
+        const paths: string[] = [];
+        fieldMaskFromBody(bodyTargetType ?? requestType, json, '', paths);
+        setAt(message, maskSteps, { paths });
+      }
+    }
+    return message;
+  };
+}
+
+/**
+ * Client streaming: the body is a JSON array or newline-delimited JSON
+ * values, one request message each; path and query bind into every one.
+ */
+export function compileStreamRequestBinder(spec: RequestBinderSpec): StreamRequestBinder {
+  const single = compileRequestBinder({ ...spec, bodyField: '' });
+  const readOptions = { ignoreUnknownFields: !spec.options.strictBody, caseInsensitiveEnums: spec.options.caseInsensitiveEnums };
+  return (req) => {
+    const base = single({ ...req, body: undefined });
+    if (!req.body || req.body.length === 0) return [];
+    const mt = mediaType(req.headers);
+    if (mt !== undefined && !isJsonMediaType(mt) && mt !== 'application/x-ndjson') {
+      throw proxyErrors.unsupportedMediaType(mt, 'application/json or application/x-ndjson');
+    }
+    let values: JsonValue[];
+    try {
+      values = parseJsonSequence(req.body);
+    } catch (err) {
+      if (err instanceof JsonSyntaxError) throw proxyErrors.badJson(err.message);
+      throw err;
+    }
+    return values.map((value, i) => {
+      try {
+        return { ...messageFromJson(spec.requestType, value, readOptions, `[${i}]`), ...base };
+      } catch (err) {
+        if (err instanceof MappingError) throw proxyErrors.badBody(err.field, err.message);
+        throw err;
+      }
+    });
+  };
+}

@@ -1,0 +1,65 @@
+// One HTTP listener: fastify owns the socket, the lifecycle and the
+// operational endpoints; every other request goes to the proxy handler on
+// the raw request/response (routing happens in our own router, before any
+// body is read).
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ListenerAddress } from './config.js';
+
+export type RawHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface OpsEndpoints {
+  healthz(): { status: number; body: unknown };
+  readyz(): { status: number; body: unknown };
+  metrics(): Promise<{ contentType: string; body: string }>;
+}
+
+const OPS_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+function pathOf(url: string | undefined): string {
+  if (!url) return '/';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+export class HttpListener {
+  private readonly app: FastifyInstance;
+
+  constructor(readonly address: ListenerAddress, proxyHandler: RawHandler, ops?: OpsEndpoints) {
+    this.app = Fastify({
+      logger: false,
+      forceCloseConnections: 'idle',
+      serverFactory: (fastifyHandler) =>
+        createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+          if (ops && req.method === 'GET' && OPS_PATHS.has(pathOf(req.url))) fastifyHandler(req, res);
+          else void proxyHandler(req, res);
+        }),
+    });
+    if (ops) {
+      this.app.get('/healthz', async (_req, reply) => {
+        const r = ops.healthz();
+        return reply.code(r.status).send(r.body);
+      });
+      this.app.get('/readyz', async (_req, reply) => {
+        const r = ops.readyz();
+        return reply.code(r.status).send(r.body);
+      });
+      this.app.get('/metrics', async (_req, reply) => {
+        const m = await ops.metrics();
+        return reply.type(m.contentType).send(m.body);
+      });
+    }
+  }
+
+  async listen(): Promise<ListenerAddress> {
+    await this.app.listen({ host: this.address.host, port: this.address.port });
+    const addr = this.app.server.address();
+    if (addr && typeof addr === 'object') return { host: this.address.host, port: addr.port };
+    return this.address;
+  }
+
+  /** Stops accepting, lets in-flight requests finish, then closes. */
+  close(): Promise<void> {
+    return this.app.close();
+  }
+}

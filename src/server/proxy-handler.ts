@@ -1,0 +1,181 @@
+// The request's journey through a listener: route, read the body, bind the
+// request message, call the pattern, shape the reply. Works on Node's raw
+// request/response so the body is read only after routing (with the route's
+// own size limit) and streamed replies can flush per message.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type protobuf from 'protobufjs';
+import { ProxyError, proxyErrors } from '../errors/catalogue.js';
+import { errorFromCall, type ErrorShaper, type ShapedError } from '../errors/error-shaper.js';
+import { GrpcCallError, type ChannelPool, type Metadata } from '../grpc/channel.js';
+import { parseGrpcTimeout, parseRequestTimeout, TimeoutHeaderError } from '../grpc/timeout.js';
+import type { HttpRequestParts, Message } from '../mapping/request-binder.js';
+import type { BoundRoute, ListenerTable } from './config.js';
+import { readBody } from './body.js';
+import { streamServerReply } from './server-stream.js';
+import type { ProxyMetrics } from './metrics.js';
+import type { Logger } from 'pino';
+
+export interface HandlerContext {
+  /** The listener's current table; read once per request, so a swap never splits one. */
+  table(): ListenerTable | undefined;
+  channels: ChannelPool;
+  metrics: ProxyMetrics;
+  logger: Logger;
+}
+
+function splitTarget(url: string): [path: string, query: string] {
+  const q = url.indexOf('?');
+  return q < 0 ? [url, ''] : [url.slice(0, q), url.slice(q + 1)];
+}
+
+function writeShapedError(res: ServerResponse, shaped: ShapedError, head: boolean): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.statusCode = shaped.status;
+  for (const [k, v] of Object.entries(shaped.headers)) res.setHeader(k, v);
+  res.setHeader('content-type', shaped.contentType);
+  res.setHeader('content-length', Buffer.byteLength(shaped.body));
+  res.end(head ? undefined : shaped.body);
+}
+
+/** The deadline budget of a call: the client's header capped by the route, or the route's default. */
+function timeoutFor(req: IncomingMessage, route: BoundRoute): number {
+  const grpcTimeout = req.headers['grpc-timeout'];
+  const requestTimeout = req.headers['request-timeout'];
+  try {
+    let ms: number | undefined;
+    if (typeof grpcTimeout === 'string') ms = parseGrpcTimeout(grpcTimeout);
+    else if (typeof requestTimeout === 'string') ms = parseRequestTimeout(requestTimeout);
+    return ms === undefined ? route.timeoutMs : Math.min(ms, route.maxTimeoutMs);
+  } catch (err) {
+    if (err instanceof TimeoutHeaderError) throw proxyErrors.badTimeout(err.message);
+    throw err;
+  }
+}
+
+function wantsTrailers(req: IncomingMessage): boolean {
+  const te = req.headers.te;
+  return typeof te === 'string' && te.toLowerCase().split(',').some((t) => t.trim() === 'trailers');
+}
+
+function encode(type: protobuf.Type, message: Message): Uint8Array {
+  try {
+    return type.encode(message).finish();
+  } catch (err) {
+    // A value the binder let through but protobufjs cannot encode is a client error.
+    throw proxyErrors.badParameter('body', `request cannot be encoded: ${(err as Error).message}`);
+  }
+}
+
+export function createProxyHandler(ctx: HandlerContext) {
+  const fail = (res: ServerResponse, shapeError: ErrorShaper, err: ProxyError, head: boolean) => {
+    writeShapedError(res, shapeError(err), head);
+  };
+
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const table = ctx.table();
+    const method = req.method ?? 'GET';
+    const head = method === 'HEAD';
+    const [path, rawQuery] = splitTarget(req.url ?? '/');
+    if (!table) {
+      fail(res, ctx.metrics.fallbackErrors, proxyErrors.notReady(), head);
+      return;
+    }
+    const match = table.router.match(method, path);
+    switch (match.kind) {
+      case 'not-found':
+        ctx.metrics.unrouted(404);
+        return fail(res, table.shapeError, proxyErrors.routeNotFound(method, path), head);
+      case 'bad-path':
+        ctx.metrics.unrouted(400);
+        return fail(res, table.shapeError, proxyErrors.badPath(match.message), head);
+      case 'method-not-allowed':
+        ctx.metrics.unrouted(405);
+        return fail(res, table.shapeError, proxyErrors.methodNotAllowed(method, path, match.allow), head);
+      case 'options':
+        ctx.metrics.unrouted(204);
+        res.writeHead(204, { allow: match.allow.join(', ') });
+        res.end();
+        return;
+    }
+    const route = match.value;
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) abort.abort();
+    };
+    res.on('close', onClose);
+    let status = 500;
+    try {
+      const body = await readBody(req, route.options.maxBodyBytes);
+      const parts: HttpRequestParts = { method, bindings: match.bindings, rawQuery, headers: req.headers, body };
+      const timeoutMs = timeoutFor(req, route);
+      const deadlineMs = Date.now() + timeoutMs;
+      const metadata: Metadata = route.requestMetadata(req.headers, req.socket.remoteAddress, route.namespace);
+      const channel = ctx.channels.get(route.endpoint);
+      const callOptions = { deadlineMs, metadata, signal: abort.signal };
+
+      if (route.callKind === 'server-stream') {
+        const request = encode(route.requestType, route.bind(parts));
+        status = await streamServerReply({ req, res, route, channel, request, callOptions, timeoutMs, head });
+        return;
+      }
+      let reply;
+      try {
+        if (route.callKind === 'client-stream') {
+          const call = channel.clientStream(route.grpcPath, callOptions);
+          for (const m of route.bindStream!(parts)) call.write(Buffer.from(encode(route.requestType, m)));
+          call.end();
+          reply = await call.reply;
+        } else {
+          reply = await channel.unary(route.grpcPath, encode(route.requestType, route.bind(parts)), callOptions);
+        }
+      } catch (err) {
+        if (err instanceof GrpcCallError) throw errorFromCall(err, route.namespace, route.root, timeoutMs);
+        throw err;
+      } finally {
+        ctx.metrics.observeCall(route, process.hrtime.bigint() - started);
+      }
+      let decoded: Record<string, unknown>;
+      try {
+        decoded = route.responseType.decode(reply.message) as unknown as Record<string, unknown>;
+      } catch (err) {
+        throw proxyErrors.badResponse(`pattern sent a response that is not a valid ${route.responseType.name}: ${(err as Error).message}`);
+      }
+      const shaped = route.shape(decoded);
+      if (shaped instanceof ProxyError) throw shaped;
+      status = shaped.status;
+      const headers: Record<string, string | string[]> = {};
+      route.responseMetadata.headers(reply.headers, headers);
+      Object.assign(headers, shaped.headers);
+      headers['content-type'] = shaped.contentType;
+      const trailers: Record<string, string> = {};
+      if (wantsTrailers(req)) route.responseMetadata.trailers(reply.trailers, trailers);
+      const trailerNames = Object.keys(trailers);
+      if (trailerNames.length > 0) {
+        // Trailers need chunked framing: no content-length.
+        headers.trailer = trailerNames.join(', ');
+        res.writeHead(status, headers);
+        if (!head) res.write(shaped.body);
+        res.addTrailers(trailers);
+        res.end();
+      } else {
+        headers['content-length'] = String(Buffer.byteLength(shaped.body));
+        res.writeHead(status, headers);
+        res.end(head ? undefined : shaped.body);
+      }
+    } catch (err) {
+      const proxyError = err instanceof ProxyError ? err : proxyErrors.internal((err as Error).message);
+      if (!(err instanceof ProxyError)) ctx.logger.error({ err, route: route.label }, 'unexpected error while proxying');
+      const shaped = route.shapeError(proxyError);
+      status = shaped.status;
+      if (proxyError.id !== 'client_closed') writeShapedError(res, shaped, head);
+      else res.destroy();
+    } finally {
+      res.off('close', onClose);
+      ctx.metrics.countRequest(route, status);
+    }
+  };
+}

@@ -1,0 +1,127 @@
+// Server-streaming replies, framed by the client's Accept header: NDJSON
+// (default), Server-Sent Events, or one JSON array. Every message is flushed
+// as it arrives. An error before the first message is a real HTTP error; a
+// later one becomes a final error frame (and the grpc-status trailer when
+// the client accepts trailers).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ProxyError } from '../errors/catalogue.js';
+import { errorFromCall } from '../errors/error-shaper.js';
+import { GrpcCallError, type CallOptions, type CallStatus, type GrpcChannel } from '../grpc/channel.js';
+import type { BoundRoute } from './config.js';
+
+type Framing = 'ndjson' | 'sse' | 'json-array';
+
+const FRAMINGS: Record<Framing, { contentType: string; open: string; sep: string; close: string }> = {
+  ndjson: { contentType: 'application/x-ndjson', open: '', sep: '', close: '' },
+  sse: { contentType: 'text/event-stream', open: '', sep: '', close: '' },
+  'json-array': { contentType: 'application/json', open: '[', sep: ',', close: ']' },
+};
+
+export function framingFor(accept: string | undefined): Framing {
+  if (!accept) return 'ndjson';
+  const a = accept.toLowerCase();
+  if (a.includes('text/event-stream')) return 'sse';
+  if (a.includes('application/x-ndjson') || a.includes('application/jsonl')) return 'ndjson';
+  if (a.includes('application/json')) return 'json-array';
+  return 'ndjson';
+}
+
+function frame(framing: Framing, json: string, first: boolean): string {
+  switch (framing) {
+    case 'ndjson':
+      return json + '\n';
+    case 'sse':
+      return `data: ${json}\n\n`;
+    case 'json-array':
+      return (first ? '[' : ',') + json;
+  }
+}
+
+function errorFrame(framing: Framing, statusJson: string, first: boolean): string {
+  switch (framing) {
+    case 'ndjson':
+      return `{"error":${statusJson}}\n`;
+    case 'sse':
+      return `event: error\ndata: ${statusJson}\n\n`;
+    case 'json-array':
+      return (first ? '[' : ',') + `{"error":${statusJson}}]`;
+  }
+}
+
+export interface ServerStreamArgs {
+  req: IncomingMessage;
+  res: ServerResponse;
+  route: BoundRoute;
+  channel: GrpcChannel;
+  request: Uint8Array;
+  callOptions: CallOptions;
+  timeoutMs: number;
+  head: boolean;
+}
+
+/** Streams the reply; resolves with the HTTP status sent. Rejects ProxyError before the first byte. */
+export function streamServerReply(args: ServerStreamArgs): Promise<number> {
+  const { req, res, route, channel, request, callOptions, timeoutMs, head } = args;
+  const framing = framingFor(req.headers.accept);
+  const te = req.headers.te;
+  const trailers = typeof te === 'string' && te.includes('trailers');
+  let started = false;
+
+  const start = () => {
+    if (started) return;
+    started = true;
+    const headers: Record<string, string | string[]> = {
+      'content-type': FRAMINGS[framing].contentType,
+      'cache-control': 'no-cache',
+    };
+    if (trailers) headers.trailer = 'grpc-status, grpc-message';
+    res.writeHead(200, headers);
+    res.flushHeaders();
+  };
+
+  return new Promise((resolve, reject) => {
+    channel.serverStream(
+      route.grpcPath,
+      request,
+      {
+        onMessage(message) {
+          let json: string;
+          try {
+            const shaped = route.shape(route.responseType.decode(message) as unknown as Record<string, unknown>);
+            if (shaped instanceof ProxyError) throw shaped;
+            json = typeof shaped.body === 'string' ? shaped.body : JSON.stringify(shaped.body.toString('base64'));
+          } catch {
+            return;
+          }
+          const first = !started;
+          start();
+          if (!head) res.write(frame(framing, json, first));
+        },
+        onEnd(status: CallStatus) {
+          if (status.code === 0) {
+            const first = !started;
+            start();
+            if (!head && framing === 'json-array') res.write(first ? '[]' : ']');
+            if (trailers) res.addTrailers({ 'grpc-status': '0', 'grpc-message': '' });
+            res.end();
+            resolve(200);
+            return;
+          }
+          const err = new GrpcCallError(status.code, status.message, status.headers, status.trailers, 'backend', status.detailsBin);
+          const proxyError = errorFromCall(err, route.namespace, route.root, timeoutMs);
+          if (!started) {
+            reject(proxyError);
+            return;
+          }
+          const statusJson = JSON.stringify({ code: proxyError.code, message: proxyError.message, details: proxyError.details });
+          if (!head) res.write(errorFrame(framing, statusJson, false));
+          if (trailers) res.addTrailers({ 'grpc-status': String(status.code), 'grpc-message': encodeURIComponent(status.message) });
+          res.end();
+          resolve(200);
+        },
+      },
+      callOptions,
+    );
+  });
+}
+

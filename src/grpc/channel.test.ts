@@ -336,6 +336,22 @@ describe('GrpcChannel when the backend is down', () => {
     }
   });
 
+  it('lets calls in flight finish when closed, and refuses new ones', async () => {
+    const backend = await startBackend();
+    const channel = new GrpcChannel(backend.address);
+    try {
+      const inFlight = channel.unary('/test.Echo/Sleep', Buffer.from('100'));
+      await until(() => backend.seen.sleepTimeoutsMs.length === 1);
+      const closed = channel.close();
+      const refused = await rejection(channel.unary('/test.Echo/Unary', Buffer.alloc(0)));
+      expect(refused).toMatchObject({ code: GrpcCode.UNAVAILABLE, origin: 'unavailable' });
+      expect((await inFlight).message.toString()).toBe('woke');
+      await closed;
+    } finally {
+      await stopBackend(backend);
+    }
+  });
+
   it('rejects calls on a closed channel', async () => {
     const channel = new GrpcChannel('127.0.0.1:1');
     await channel.close();

@@ -19,6 +19,7 @@ export interface CallStatus {
  */
 export type CallOrigin = 'backend' | 'unavailable' | 'deadline' | 'protocol' | 'cancelled';
 
+/** A status together with who decided it; what every call ends with. */
 export interface CallOutcome extends CallStatus {
   origin: CallOrigin;
 }

@@ -9,7 +9,15 @@ export interface FieldStep {
   messageType?: protobuf.Type;
 }
 
-export class FieldPathError extends Error {}
+export class FieldPathError extends Error {
+  constructor(
+    message: string,
+    /** 'unknown': a name matches no field; 'structure': the path crosses a field it cannot (repeated, map, scalar). */
+    readonly kind: 'syntax' | 'unknown' | 'structure',
+  ) {
+    super(message);
+  }
+}
 
 /** protobufjs resolves field types lazily; the resolved message type, if any. */
 export function messageTypeOf(field: protobuf.Field): protobuf.Type | undefined {
@@ -33,18 +41,18 @@ export function findField(type: protobuf.Type, name: string, acceptJsonName: boo
  */
 export function resolveFieldPath(type: protobuf.Type, path: string, acceptJsonName = false): FieldStep[] {
   if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(path)) {
-    throw new FieldPathError(`'${path}' is not a field path`);
+    throw new FieldPathError(`'${path}' is not a field path`, 'syntax');
   }
   const steps: FieldStep[] = [];
   let current: protobuf.Type | undefined = type;
   const names = path.split('.');
   names.forEach((name, i) => {
-    if (!current) throw new FieldPathError(`'${names.slice(0, i).join('.')}' is not a message field`);
+    if (!current) throw new FieldPathError(`'${names.slice(0, i).join('.')}' is not a message field`, 'structure');
     const field = findField(current, name, acceptJsonName);
-    if (!field) throw new FieldPathError(`no field '${name}' in ${current.fullName.replace(/^\./, '')}`);
+    if (!field) throw new FieldPathError(`no field '${name}' in ${current.fullName.replace(/^\./, '')}`, 'unknown');
     const messageType = field.repeated || field.map ? undefined : messageTypeOf(field);
     if (i < names.length - 1 && (field.repeated || field.map)) {
-      throw new FieldPathError(`'${names.slice(0, i + 1).join('.')}' is a ${field.map ? 'map' : 'repeated'} field`);
+      throw new FieldPathError(`'${names.slice(0, i + 1).join('.')}' is a ${field.map ? 'map' : 'repeated'} field`, 'structure');
     }
     steps.push({ field, messageType });
     current = messageType;

@@ -635,7 +635,9 @@ function writePlanOf(type: protobuf.Type): MessageWritePlan {
         field,
         protoName: field.name,
         jsonName: jsonName(field),
-        explicitPresence: Boolean(field.resolve().hasPresence) || field.resolvedType instanceof protobuf.Type,
+        // Repeated and map fields never have presence, whatever their element type.
+        explicitPresence:
+          !field.repeated && !field.map && (Boolean(field.resolve().hasPresence) || field.resolvedType instanceof protobuf.Type),
         writer: fieldWriterOf(field),
       })),
     };

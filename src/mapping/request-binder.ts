@@ -9,6 +9,7 @@ import { proxyErrors, ProxyError } from '../errors/catalogue.js';
 import type { ParamMapping } from '../frontend/model.js';
 import {
   canonicalPath,
+  FieldPathError,
   findField,
   messageTypeOf,
   resolveFieldPath,
@@ -148,13 +149,19 @@ function fieldMaskFromBody(type: protobuf.Type, json: JsonObject, prefix: string
   }
 }
 
+type QueryTarget =
+  | { kind: 'field'; steps: FieldStep[]; mapKey?: string }
+  /** Names no field: ignored, or refused under strict_query. */
+  | { kind: 'unknown'; reason: string }
+  /** Names a field that a query parameter cannot set: always refused. */
+  | { kind: 'invalid'; reason: string };
+
 /** Query keys resolved to fields, cached per route (bounded). */
 class QueryFieldCache {
-  private readonly cache = new Map<string, { steps: FieldStep[]; mapKey?: string } | string>();
+  private readonly cache = new Map<string, QueryTarget>();
   constructor(private readonly type: protobuf.Type) {}
 
-  /** The fields of a query key, or a reason why it binds nothing. */
-  resolve(key: string): { steps: FieldStep[]; mapKey?: string } | string {
+  resolve(key: string): QueryTarget {
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
     const resolved = this.resolveUncached(key);
@@ -162,19 +169,20 @@ class QueryFieldCache {
     return resolved;
   }
 
-  private resolveUncached(key: string): { steps: FieldStep[]; mapKey?: string } | string {
+  private resolveUncached(key: string): QueryTarget {
     const bracket = /^([^[\]]+)\[([^\]]*)\]$/.exec(key);
     const path = bracket ? bracket[1] : key;
     let steps: FieldStep[];
     try {
       steps = resolveFieldPath(this.type, path, true);
     } catch (err) {
-      return `does not name a field (${(err as Error).message})`;
+      const reason = `does not name a settable field (${(err as Error).message})`;
+      return err instanceof FieldPathError && err.kind === 'structure' ? { kind: 'invalid', reason } : { kind: 'unknown', reason };
     }
     const last = steps[steps.length - 1].field;
-    if (bracket && !last.map) return `uses [key] syntax but "${path}" is not a map field`;
-    if (!bracket && last.map) return `names the map field "${path}"; use ${path}[key]=value`;
-    return bracket ? { steps, mapKey: bracket[2] } : { steps };
+    if (bracket && !last.map) return { kind: 'invalid', reason: `uses [key] syntax but "${path}" is not a map field` };
+    if (!bracket && last.map) return { kind: 'invalid', reason: `names the map field "${path}"; use ${path}[key]=value` };
+    return { kind: 'field', steps, mapKey: bracket?.[2] };
   }
 }
 
@@ -321,8 +329,9 @@ export function compileRequestBinder(spec: RequestBinderSpec): RequestBinder {
         continue;
       }
       const resolved = queryCache.resolve(key);
-      if (typeof resolved === 'string') {
-        if (options.strictQuery) throw proxyErrors.unknownParameter(key, resolved);
+      if (resolved.kind === 'invalid') throw proxyErrors.unknownParameter(key, resolved.reason);
+      if (resolved.kind === 'unknown') {
+        if (options.strictQuery) throw proxyErrors.unknownParameter(key, resolved.reason);
         continue;
       }
       const path = canonicalPath(resolved.steps);

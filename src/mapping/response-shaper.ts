@@ -131,7 +131,8 @@ export function compileResponseShaper(spec: ResponseShaperSpec): ResponseShaper 
       if (value !== undefined) headers[h.header] = fieldText(h.steps[h.steps.length - 1].field, value);
     }
     if (isHttpBody) {
-      const data = decoded.data as Uint8Array | undefined;
+      // An unset bytes field decodes to protobufjs' shared empty default (not a Uint8Array).
+      const data = decoded.data instanceof Uint8Array ? decoded.data : undefined;
       return {
         status,
         headers,
@@ -141,7 +142,7 @@ export function compileResponseShaper(spec: ResponseShaperSpec): ResponseShaper 
     }
     if (rawSteps) {
       const value = valueAt(decoded, rawSteps);
-      const body = typeof value === 'string' ? value : value ? Buffer.from(value as Uint8Array) : '';
+      const body = typeof value === 'string' ? value : value instanceof Uint8Array ? Buffer.from(value) : '';
       return { status, headers, contentType, body };
     }
     let json: unknown;

@@ -1,13 +1,35 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import type protobuf from 'protobufjs';
 import { serviceDefinition, type PlainMessage } from '../../src/grpc/service-definition.js';
-import { PROJECT_DIR, buildRoot } from '../../src/protos/root.js';
+import { buildRoot } from '../../src/protos/root.js';
 import { startStubBackend, type StubBackend } from './stub-backend.js';
 
-const VECTORS_PROTO = '/work/shared/contracts/http-mapping/vectors.proto';
+// The part of the vectors' schema (contracts/http-mapping/vectors.proto, kept
+// outside this repository) that these tests use, so they run on a clean clone.
+const VEC_PROTO = `
+syntax = "proto3";
+package vec.v1;
+import "google/api/httpbody.proto";
+message Sub  { string a = 1; int32 b = 2; Sub child = 3; }
+message Book { int64 id = 1; string author = 2; string title = 3; repeated string quotes = 4; }
+message Req {
+  string name = 1;
+  string s = 5;
+  int64  i64 = 7;
+  bytes  raw = 11;
+  repeated string tags = 13;
+  repeated Sub subs = 17;
+  string display_name = 28;
+}
+message Resp { Book book = 1; repeated Book books = 2; string next = 3; }
+service Vec {
+  rpc Call(Req) returns (Resp);
+  rpc ServerStream(Req) returns (stream Resp);
+  rpc ClientStream(stream Req) returns (Resp);
+  rpc Raw(google.api.HttpBody) returns (google.api.HttpBody);
+}
+`;
 
 interface UnaryOutcome {
   response?: PlainMessage;
@@ -48,7 +70,7 @@ describe('stub backend for the HTTP-mapping vectors', () => {
   let client: grpc.Client;
 
   beforeAll(async () => {
-    root = buildRoot([{ name: 'vectors.proto', content: readFileSync(VECTORS_PROTO, 'utf8') }]);
+    root = buildRoot([{ name: 'vectors.proto', content: VEC_PROTO }]);
     stub = await startStubBackend(root);
     const definition = serviceDefinition(root.lookupService('vec.v1.Vec'));
     client = new (grpc.makeGenericClientConstructor(definition, 'Vec'))(stub.address, grpc.credentials.createInsecure());

@@ -4,17 +4,17 @@
 // later one becomes a final error frame (and the grpc-status trailer when
 // the client accepts trailers).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ProxyError } from '../errors/catalogue.js';
+import { ProxyError, proxyErrors } from '../errors/catalogue.js';
 import { errorFromCall } from '../errors/error-shaper.js';
-import { GrpcCallError, type CallOptions, type CallStatus, type GrpcChannel } from '../grpc/channel.js';
+import { GrpcCallError, type CallOptions, type CallOutcome, type GrpcChannel } from '../grpc/channel.js';
 import type { BoundRoute } from './config.js';
 
 type Framing = 'ndjson' | 'sse' | 'json-array';
 
-const FRAMINGS: Record<Framing, { contentType: string; open: string; sep: string; close: string }> = {
-  ndjson: { contentType: 'application/x-ndjson', open: '', sep: '', close: '' },
-  sse: { contentType: 'text/event-stream', open: '', sep: '', close: '' },
-  'json-array': { contentType: 'application/json', open: '[', sep: ',', close: ']' },
+const CONTENT_TYPES: Record<Framing, string> = {
+  ndjson: 'application/x-ndjson',
+  sse: 'text/event-stream',
+  'json-array': 'application/json',
 };
 
 export function framingFor(accept: string | undefined): Framing {
@@ -71,7 +71,7 @@ export function streamServerReply(args: ServerStreamArgs): Promise<number> {
     if (started) return;
     started = true;
     const headers: Record<string, string | string[]> = {
-      'content-type': FRAMINGS[framing].contentType,
+      'content-type': CONTENT_TYPES[framing],
       'cache-control': 'no-cache',
     };
     if (trailers) headers.trailer = 'grpc-status, grpc-message';
@@ -80,25 +80,47 @@ export function streamServerReply(args: ServerStreamArgs): Promise<number> {
   };
 
   return new Promise((resolve, reject) => {
-    channel.serverStream(
+    let ended = false;
+    /** Ends the reply with an error frame (after the first message) or an HTTP error (before it). */
+    const finishWithError = (proxyError: ProxyError, trailerCode: number, trailerMessage: string) => {
+      if (ended) return;
+      ended = true;
+      if (!started) {
+        reject(proxyError);
+        return;
+      }
+      const statusJson = JSON.stringify({ code: proxyError.code, message: proxyError.message, details: proxyError.details });
+      if (!head) res.write(errorFrame(framing, statusJson, false));
+      if (trailers) res.addTrailers({ 'grpc-status': String(trailerCode), 'grpc-message': encodeURIComponent(trailerMessage) });
+      res.end();
+      resolve(200);
+    };
+    const call = channel.serverStream(
       route.grpcPath,
       request,
       {
         onMessage(message) {
+          if (ended) return;
           let json: string;
           try {
             const shaped = route.shape(route.responseType.decode(message) as unknown as Record<string, unknown>);
             if (shaped instanceof ProxyError) throw shaped;
             json = typeof shaped.body === 'string' ? shaped.body : JSON.stringify(shaped.body.toString('base64'));
-          } catch {
+          } catch (err) {
+            // A message we cannot translate ends the stream visibly rather than being dropped.
+            const proxyError = err instanceof ProxyError ? err : proxyErrors.badResponse(`pattern sent an invalid ${route.responseType.name}: ${(err as Error).message}`);
+            call.cancel();
+            finishWithError(proxyError, proxyError.code, proxyError.message);
             return;
           }
           const first = !started;
           start();
           if (!head) res.write(frame(framing, json, first));
         },
-        onEnd(status: CallStatus) {
+        onEnd(status: CallOutcome) {
+          if (ended) return;
           if (status.code === 0) {
+            ended = true;
             const first = !started;
             start();
             if (!head && framing === 'json-array') res.write(first ? '[]' : ']');
@@ -107,17 +129,8 @@ export function streamServerReply(args: ServerStreamArgs): Promise<number> {
             resolve(200);
             return;
           }
-          const err = new GrpcCallError(status.code, status.message, status.headers, status.trailers, 'backend', status.detailsBin);
-          const proxyError = errorFromCall(err, route.namespace, route.root, timeoutMs);
-          if (!started) {
-            reject(proxyError);
-            return;
-          }
-          const statusJson = JSON.stringify({ code: proxyError.code, message: proxyError.message, details: proxyError.details });
-          if (!head) res.write(errorFrame(framing, statusJson, false));
-          if (trailers) res.addTrailers({ 'grpc-status': String(status.code), 'grpc-message': encodeURIComponent(status.message) });
-          res.end();
-          resolve(200);
+          const proxyError = errorFromCall(GrpcCallError.fromOutcome(status), route.namespace, route.root, timeoutMs);
+          finishWithError(proxyError, status.code, status.message);
         },
       },
       callOptions,

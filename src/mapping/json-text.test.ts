@@ -144,7 +144,7 @@ describe('parseJsonSequence', () => {
   it.each([
     ['[{"s":"a"}] {"s":"b"}', "unexpected character '{' at offset 12"],
     ['{"s":"a"}\n{"s":', 'unexpected end of input'],
-    ['{"s":"a"}\n{"s":"b","s":"c"}', 'duplicate key "s" at offset 20'],
+    ['{"s":"a"}\n{"s":"b","s":"c"}', 'duplicate key "s" at offset 19'],
     ['12x', "unexpected character 'x' at offset 2"],
   ])('rejects %j', (text, message) => {
     expect(() => parseJsonSequence(text)).toThrow(message);

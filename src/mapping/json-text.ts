@@ -13,7 +13,10 @@ export class JsonNumber {
 
 export type JsonValue = null | boolean | string | JsonNumber | JsonValue[] | JsonObject;
 
-/** A parsed JSON object: a null-prototype object whose keys follow document order (as far as JS property order allows). */
+/**
+ * A parsed JSON object: a null-prototype object whose keys follow document
+ * order, except that JS lists integer-like keys ("1", "20") first.
+ */
 export interface JsonObject {
   [key: string]: JsonValue;
 }
@@ -151,7 +154,8 @@ function isDigit(c: number): boolean {
 }
 
 function describeChar(c: number): string {
-  return c > CH_SPACE && c < 0x7f ? `'${String.fromCharCode(c)}'` : `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (c > CH_SPACE && c < 0x7f) return `'${String.fromCharCode(c)}'`;
+  return `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 class Parser {
@@ -327,7 +331,8 @@ class Parser {
         return text.slice(start, pos);
       }
       if (c === CH_BACKSLASH) break;
-      if (c < CH_SPACE || (c & 0xf800) === 0xd800) pos = this.checkSpecialChar(pos, c);
+      // `!(c >= CH_SPACE)` also catches NaN, the end of the input.
+      if (!(c >= CH_SPACE) || (c & 0xf800) === 0xd800) pos = this.checkSpecialChar(pos, c);
       else pos++;
     }
     return this.parseEscapedString(start, pos);
@@ -348,7 +353,7 @@ class Parser {
         result += text.slice(chunkStart, pos) + this.readEscape(pos);
         pos = this.pos;
         chunkStart = pos;
-      } else if (c < CH_SPACE || (c & 0xf800) === 0xd800) {
+      } else if (!(c >= CH_SPACE) || (c & 0xf800) === 0xd800) {
         pos = this.checkSpecialChar(pos, c);
       } else {
         pos++;

@@ -43,7 +43,10 @@ import {
   WRAPPED_SCALAR_TYPES,
 } from './wkt-text.js';
 
-/** A value the client sent does not fit its field. `field` is the path as the client wrote it: "book.id", "tags[2]", "labels[\"env\"]". */
+/**
+ * A value the client sent does not fit its field. `field` is the path as the
+ * client wrote it: "book.id", "tags[2]", "labels[\"env\"]".
+ */
 export class MappingError extends Error {
   constructor(
     readonly field: string,
@@ -121,7 +124,10 @@ export function messageToJson(type: protobuf.Type, message: object, opts: JsonWr
   return writeMessage(type, message, opts);
 }
 
-/** Canonical proto3 JSON of one field's value; an unset (null/undefined) message field gives null, other fields their default. */
+/**
+ * Canonical proto3 JSON of one field's value. An unset (null/undefined)
+ * message field gives null, any other field its default.
+ */
 export function fieldValueToJson(field: protobuf.Field, value: unknown, opts: JsonWriteOptions = {}): unknown {
   const writer = fieldWriterOf(field);
   if (value == null) {
@@ -202,6 +208,10 @@ function isJsonObject(json: JsonValue): json is JsonObject {
   return typeof json === 'object' && json !== null && !Array.isArray(json) && !(json instanceof JsonNumber);
 }
 
+function unknownField(path: string, why: string): MappingError {
+  return new MappingError(path, `unknown field ${JSON.stringify(path)} (${why})`);
+}
+
 function invalidValue(path: string, typeName: string, detail: string): MappingError {
   const subject = path === '' ? 'invalid JSON' : `invalid value for field ${JSON.stringify(path)}`;
   return new MappingError(path, `${subject} (${typeName}): ${detail}`);
@@ -250,7 +260,12 @@ interface MessageReadPlan {
 const readPlans = new WeakMap<protobuf.Type, MessageReadPlan>();
 const fieldReaders = new WeakMap<protobuf.Field, FieldReader>();
 
-function readMessage(type: protobuf.Type, json: JsonValue, opts: JsonReadOptions, path: string): Record<string, unknown> {
+function readMessage(
+  type: protobuf.Type,
+  json: JsonValue,
+  opts: JsonReadOptions,
+  path: string,
+): Record<string, unknown> {
   const plan = readPlanOf(type);
   if (plan.custom) return plan.custom(json, opts, path) as Record<string, unknown>;
   return readFields(type, plan, json, opts, path);
@@ -299,23 +314,19 @@ function readFields(
     const fieldPath = memberPath(path, key);
     if (!keyed) {
       if (opts.ignoreUnknownFields === false) {
-        throw new MappingError(fieldPath, `unknown field ${JSON.stringify(fieldPath)} (${typeNameOf(type)} has no such field)`);
+        throw unknownField(fieldPath, `${typeNameOf(type)} has no such field`);
       }
       continue;
     }
     if (keyed.alternateKey !== undefined && Object.hasOwn(json, keyed.alternateKey)) {
-      throw new MappingError(
-        fieldPath,
-        `field ${JSON.stringify(keyed.protoName)} is given twice, as ${JSON.stringify(key)} and ${JSON.stringify(keyed.alternateKey)}`,
-      );
+      const spellings = `${JSON.stringify(key)} and ${JSON.stringify(keyed.alternateKey)}`;
+      throw new MappingError(fieldPath, `field ${JSON.stringify(keyed.protoName)} is given twice, as ${spellings}`);
     }
     if (value === null && !keyed.reader.acceptsNull) continue;
     for (const sibling of keyed.oneofSiblings) {
       if (message[sibling] !== undefined) {
-        throw new MappingError(
-          fieldPath,
-          `fields ${JSON.stringify(sibling)} and ${JSON.stringify(keyed.protoName)} are both set, but oneof "${keyed.oneofName}" takes only one`,
-        );
+        const both = `${JSON.stringify(sibling)} and ${JSON.stringify(keyed.protoName)}`;
+        throw new MappingError(fieldPath, `fields ${both} are both set, but oneof "${keyed.oneofName}" takes only one`);
       }
     }
     message[keyed.protoName] = keyed.reader.read(value, opts, fieldPath);
@@ -388,7 +399,9 @@ function readMap(
     }
     // "1" and "01" are different JSON keys but one int key.
     if (map[key] !== undefined) throw invalidValue(entryPath, `${keyType} map key`, 'the key is given twice');
-    if (value === null && !element.acceptsNull) throw invalidValue(entryPath, typeName, 'null is not allowed as a map value');
+    if (value === null && !element.acceptsNull) {
+      throw invalidValue(entryPath, typeName, 'null is not allowed as a map value');
+    }
     map[key] = element.read(value, opts, entryPath);
   }
   return map;
@@ -398,7 +411,10 @@ function makeElementReader(field: protobuf.Field): FieldReader {
   const resolved = field.resolve().resolvedType;
   if (resolved instanceof protobuf.Enum) return enumReader(resolved);
   if (resolved instanceof protobuf.Type) {
-    return { acceptsNull: resolved.fullName === WKT.value, read: (json, opts, path) => readMessage(resolved, json, opts, path) };
+    return {
+      acceptsNull: resolved.fullName === WKT.value,
+      read: (json, opts, path) => readMessage(resolved, json, opts, path),
+    };
   }
   return { acceptsNull: false, read: scalarReader(field.type) };
 }
@@ -499,7 +515,7 @@ function customReaderOf(type: protobuf.Type): ValueReader | undefined {
     case WKT.value:
       return valueReader(type);
     case WKT.any:
-      return (json, opts, path) => readAny(type, json, opts, path);
+      return anyReader(type);
     default:
       return undefined;
   }
@@ -547,18 +563,38 @@ function valueReader(type: protobuf.Type): ValueReader {
 }
 
 /** google.protobuf.Any: {"@type": url, ...fields}, or {"@type": url, "value": <JSON form>} for well-known types. */
-function readAny(type: protobuf.Type, json: JsonValue, opts: JsonReadOptions, path: string): Record<string, unknown> {
+function anyReader(type: protobuf.Type): ValueReader {
+  const typeUrlName = fieldNameById(type, 1);
+  const valueName = fieldNameById(type, 2);
+  return (json, opts, path) => {
+    const payload = readAny(type, json, opts, path);
+    return payload ? { [typeUrlName]: payload.typeUrl, [valueName]: payload.bytes } : {};
+  };
+}
+
+/** The type URL and encoded payload of an Any's JSON, or undefined for the empty Any ({}). */
+function readAny(
+  type: protobuf.Type,
+  json: JsonValue,
+  opts: JsonReadOptions,
+  path: string,
+): { typeUrl: string; bytes: Uint8Array } | undefined {
   const typeName = typeNameOf(type);
   if (!isJsonObject(json)) throw invalidValue(path, typeName, `${describeJson(json)} is not an object`);
   const typeUrl = json['@type'];
   if (typeUrl === undefined) {
-    if (Object.keys(json).length === 0) return {}; // the empty Any
+    if (Object.keys(json).length === 0) return undefined;
     throw invalidValue(path, typeName, 'an object without "@type" is not an Any');
   }
   const typeUrlPath = memberPath(path, '@type');
-  if (typeof typeUrl !== 'string') throw invalidValue(typeUrlPath, 'string', `${describeJson(typeUrl)} is not a type URL`);
+  if (typeof typeUrl !== 'string') {
+    throw invalidValue(typeUrlPath, 'string', `${describeJson(typeUrl)} is not a type URL`);
+  }
   const payloadType = lookupAnyType(type.root, typeUrl);
-  if (!payloadType) throw new MappingError(typeUrlPath, `unknown type ${JSON.stringify(typeUrl)} in "@type" of field ${JSON.stringify(path)}`);
+  if (!payloadType) {
+    const message = `unknown type ${JSON.stringify(typeUrl)} in "@type" of field ${JSON.stringify(path)}`;
+    throw new MappingError(typeUrlPath, message);
+  }
 
   const rest: JsonObject = Object.create(null);
   for (const key of Object.keys(json)) if (key !== '@type') rest[key] = json[key]!;
@@ -566,7 +602,8 @@ function readAny(type: protobuf.Type, json: JsonValue, opts: JsonReadOptions, pa
   if (isSpecialJsonType(payloadType)) {
     for (const key of Object.keys(rest)) {
       if (key !== 'value' && opts.ignoreUnknownFields === false) {
-        throw new MappingError(memberPath(path, key), `unknown field ${JSON.stringify(memberPath(path, key))} (an Any of ${typeNameOf(payloadType)} holds only "@type" and "value")`);
+        const why = `an Any of ${typeNameOf(payloadType)} holds only "@type" and "value"`;
+        throw unknownField(memberPath(path, key), why);
       }
     }
     const value = rest['value'];
@@ -575,7 +612,7 @@ function readAny(type: protobuf.Type, json: JsonValue, opts: JsonReadOptions, pa
   } else {
     payload = readMessage(payloadType, rest, opts, path);
   }
-  return { [fieldNameById(type, 1)]: typeUrl, [fieldNameById(type, 2)]: payloadType.encode(payload).finish() };
+  return { typeUrl, bytes: payloadType.encode(payload).finish() };
 }
 
 // ---------------------------------------------------------------------------
@@ -635,15 +672,20 @@ function writePlanOf(type: protobuf.Type): MessageWritePlan {
         field,
         protoName: field.name,
         jsonName: jsonName(field),
-        // Repeated and map fields never have presence, whatever their element type.
-        explicitPresence:
-          !field.repeated && !field.map && (Boolean(field.resolve().hasPresence) || field.resolvedType instanceof protobuf.Type),
+        explicitPresence: hasExplicitPresence(field),
         writer: fieldWriterOf(field),
       })),
     };
     writePlans.set(type, plan);
   }
   return plan;
+}
+
+// Repeated and map fields never have presence, whatever their element type;
+// protobufjs' hasPresence leaves out singular message fields in proto3.
+function hasExplicitPresence(field: protobuf.Field): boolean {
+  if (field.repeated || field.map) return false;
+  return Boolean(field.resolve().hasPresence) || field.resolvedType instanceof protobuf.Type;
 }
 
 function fieldWriterOf(field: protobuf.Field): FieldWriter {
@@ -757,7 +799,7 @@ function customWriterOf(type: protobuf.Type): MessageWriter | undefined {
     case WKT.value:
       return valueWriter(type);
     case WKT.any:
-      return (message, opts) => writeAny(type, message, opts);
+      return anyWriter(type);
     default:
       return undefined;
   }
@@ -768,7 +810,8 @@ function secondsAndNanosWriter(type: protobuf.Type, format: (value: SecondsAndNa
   const nanosName = fieldNameById(type, 2);
   return (message) => {
     try {
-      return format({ seconds: int64ToNumber(message[secondsName]), nanos: (message[nanosName] as number | undefined) ?? 0 });
+      const nanos = (message[nanosName] as number | undefined) ?? 0;
+      return format({ seconds: int64ToNumber(message[secondsName]), nanos });
     } catch (error) {
       if (error instanceof ValueError) throw cannotRender(type, error.reason);
       throw error;
@@ -776,25 +819,45 @@ function secondsAndNanosWriter(type: protobuf.Type, format: (value: SecondsAndNa
   };
 }
 
+/** google.protobuf.Value: whichever kind is set, as native JSON. */
 function valueWriter(type: protobuf.Type): MessageWriter {
   const kinds = [1, 2, 3, 4, 5, 6].map((id) => type.fieldsById[id]!);
-  const [, numberField, , , structField, listField] = kinds as [protobuf.Field, protobuf.Field, protobuf.Field, protobuf.Field, protobuf.Field, protobuf.Field];
   return (message, opts) => {
     const kind = kinds.find((field) => message[field.name] != null && Object.hasOwn(message, field.name));
-    if (kind === undefined) return null; // a Value with no kind set reads as null
-    const value = message[kind.name];
-    if (kind === numberField) {
-      if (!Number.isFinite(value)) throw cannotRender(type, `${String(value)} is not a JSON number`);
-      return value;
+    const value = kind && message[kind.name];
+    switch (kind?.id) {
+      case undefined: // no kind set: read as null
+      case 1: // null_value
+        return null;
+      case 2: // number_value
+        if (!Number.isFinite(value)) throw cannotRender(type, `${String(value)} is not a JSON number`);
+        return value;
+      case 5: // struct_value
+      case 6: // list_value
+        return writeMessage(kind!.resolvedType as protobuf.Type, value as object, opts);
+      default: // string_value, bool_value
+        return value;
     }
-    if (kind === structField || kind === listField) return writeMessage(kind.resolvedType as protobuf.Type, value as object, opts);
-    return kind.id === 1 ? null : value;
   };
 }
 
-function writeAny(type: protobuf.Type, message: Record<string, unknown>, opts: JsonWriteOptions): unknown {
-  const typeUrl = message[fieldNameById(type, 1)] as string | undefined;
-  const bytes = (message[fieldNameById(type, 2)] as Uint8Array | undefined) ?? new Uint8Array(0);
+/**
+ * google.protobuf.Any with "@type", the payload's fields beside it, or its
+ * JSON form under "value" for well-known types.
+ */
+function anyWriter(type: protobuf.Type): MessageWriter {
+  const typeUrlName = fieldNameById(type, 1);
+  const valueName = fieldNameById(type, 2);
+  return (message, opts) =>
+    writeAny(type, message[typeUrlName] as string | undefined, message[valueName] as Uint8Array | undefined, opts);
+}
+
+function writeAny(
+  type: protobuf.Type,
+  typeUrl: string | undefined,
+  bytes: Uint8Array = new Uint8Array(0),
+  opts: JsonWriteOptions,
+): unknown {
   if (!typeUrl) return {};
   const payloadType = lookupAnyType(type.root, typeUrl);
   // A payload the proxy has no schema for is still passed on, as base64.

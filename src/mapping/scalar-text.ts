@@ -98,16 +98,13 @@ function splitJsonNumber(text: string): NumberParts | undefined {
   return pos === text.length ? { negative, intDigits, fracDigits, exponent } : undefined;
 }
 
-// Up to 15 digits, an optional minus and nothing else: Number() is exact and no
-// bigint is needed. This covers nearly every integer a request carries.
-function isShortPlainInteger(text: string): boolean {
-  const length = text.length;
-  if (length === 0 || length > 16) return false;
-  let pos = text.charCodeAt(0) === 0x2d ? 1 : 0;
-  const digits = length - pos;
-  if (digits === 0 || digits > 15 || (digits > 1 && text.charCodeAt(pos) === 0x30)) return false;
-  for (; pos < length; pos++) if (!isDigitCode(text.charCodeAt(pos))) return false;
-  return true;
+/** Number of digits when the text is a plain decimal integer (-?(0|[1-9][0-9]*)), else -1. */
+function plainIntegerDigits(text: string): number {
+  const start = text.charCodeAt(0) === 0x2d ? 1 : 0;
+  const digits = text.length - start;
+  if (digits === 0 || (digits > 1 && text.charCodeAt(start) === 0x30)) return -1;
+  for (let pos = start; pos < text.length; pos++) if (!isDigitCode(text.charCodeAt(pos))) return -1;
+  return digits;
 }
 
 /** The exact integer a JSON number text denotes ("1e2" is 100, "1.0" is 1); throws ValueError if it is not integral. */
@@ -134,14 +131,19 @@ function exactInteger(text: string): bigint {
 export function integerFromText(text: string, type: string): number | Long {
   const range = INTEGER_RANGES[type];
   if (!range) throw new Error(`not an integer type: ${type}`);
-  if (isShortPlainInteger(text)) {
-    const n = Number(text);
+  const digits = plainIntegerDigits(text);
+  if (digits > 0 && digits <= 15) {
+    // Exact as a double, so no bigint is needed: nearly every integer a request carries.
+    const n = Number(text) || 0; // no -0
     if (n < Number(range.min) || n > Number(range.max)) throw new ValueError('out of range');
     return range.is64Bit ? Long.fromNumber(n, range.unsigned) : n;
   }
-  const value = exactInteger(text);
+  // 2^64 has 20 digits; checking first also keeps BigInt away from huge texts.
+  if (digits > 20) throw new ValueError('out of range');
+  const value = digits > 0 ? BigInt(text) : exactInteger(text);
   if (value < range.min || value > range.max) throw new ValueError('out of range');
-  return range.is64Bit ? Long.fromString(value.toString(), range.unsigned) : Number(value);
+  if (!range.is64Bit) return Number(value);
+  return Long.fromBits(Number(BigInt.asIntN(32, value)), Number(BigInt.asIntN(32, value >> 32n)), range.unsigned);
 }
 
 const MAX_FLOAT32 = 3.4028234663852886e38;
@@ -222,7 +224,9 @@ export function bytesFromBase64(text: string): Buffer {
 export function bytesToBase64(value: unknown): string {
   if (typeof value === 'string') return value; // already base64, as protobufjs allows for bytes
   const bytes = value as Uint8Array | number[];
-  if (bytes instanceof Uint8Array) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  if (bytes instanceof Uint8Array) {
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  }
   return Buffer.from(bytes).toString('base64');
 }
 
@@ -243,8 +247,8 @@ function enumNamesIgnoringCase(enumType: protobuf.Enum): Map<string, number> {
 
 /** The number of an enum value by name: exact match first, then (when allowed) ignoring case. */
 export function enumNumberFromName(enumType: protobuf.Enum, name: string, ignoreCase: boolean): number {
-  const exact = enumType.values[name];
-  if (exact !== undefined) return exact;
+  // Enum#values inherits from valuesById, so "2" would find GREEN's name without the own-property check.
+  if (Object.hasOwn(enumType.values, name)) return enumType.values[name]!;
   const folded = ignoreCase ? enumNamesIgnoringCase(enumType).get(name.toUpperCase()) : undefined;
   if (folded === undefined) throw new ValueError(`not a value of ${enumType.fullName.slice(1)}`);
   return folded;

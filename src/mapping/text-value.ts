@@ -17,7 +17,14 @@ import {
   mapEntryKey,
   protoTypeName,
 } from './scalar-text.js';
-import { fieldMaskPathsFromText, parseDuration, parseTimestamp, type SecondsAndNanos, WKT, WRAPPED_SCALAR_TYPES } from './wkt-text.js';
+import {
+  fieldMaskPathsFromText,
+  parseDuration,
+  parseTimestamp,
+  type SecondsAndNanos,
+  WKT,
+  WRAPPED_SCALAR_TYPES,
+} from './wkt-text.js';
 
 export interface TextReadOptions {
   /** Match enum names ignoring case ("green" for GREEN). */
@@ -45,8 +52,8 @@ export function fieldValueFromText(
     return scalarFromText(field.type, text);
   } catch (error) {
     if (error instanceof ValueError) {
-      const message = invalidTextMessage(paramName, protoTypeName(field), text, error.reason) + plusAsSpaceHint(field, text);
-      throw new MappingError(paramName, message);
+      const message = invalidTextMessage(paramName, protoTypeName(field), text, error.reason);
+      throw new MappingError(paramName, message + plusAsSpaceHint(field, text));
     }
     throw error;
   }
@@ -66,7 +73,8 @@ export function mapKeyFromText(field: protobuf.MapField, text: string, paramName
 
 function invalidTextMessage(paramName: string, typeName: string, text: string, reason: string): string {
   const clipped = text.length > 64 ? text.slice(0, 61) + '...' : text;
-  return `invalid value for ${JSON.stringify(paramName)}: expected ${typeName}, got ${JSON.stringify(clipped)} (${reason})`;
+  const got = JSON.stringify(clipped);
+  return `invalid value for ${JSON.stringify(paramName)}: expected ${typeName}, got ${got} (${reason})`;
 }
 
 // A raw '+' in a query string is form-decoded to a space before the value
@@ -106,7 +114,8 @@ function boolFromText(text: string): boolean {
 function enumFromText(enumType: protobuf.Enum, text: string, opts: TextReadOptions): number {
   const first = text.charCodeAt(0);
   const looksNumeric = first === 0x2d || (first >= 0x30 && first <= 0x39);
-  return looksNumeric ? enumNumberFromText(enumType, text) : enumNumberFromName(enumType, text, opts.caseInsensitiveEnums === true);
+  if (looksNumeric) return enumNumberFromText(enumType, text);
+  return enumNumberFromName(enumType, text, opts.caseInsensitiveEnums === true);
 }
 
 function messageFromText(type: protobuf.Type, text: string, paramName: string): Record<string, unknown> {
@@ -124,7 +133,9 @@ function messageFromText(type: protobuf.Type, text: string, paramName: string): 
       throw new ValueError('an Any cannot be set from a path or query parameter');
   }
   if (JSON_TEXT_TYPES.has(name)) return messageFromJson(type, jsonFromText(text), {}, paramName);
-  throw new ValueError(`a message cannot be set from a path or query parameter; set its fields instead (${paramName}.<field>)`);
+  throw new ValueError(
+    `a message cannot be set from a path or query parameter; set its fields instead (${paramName}.<field>)`,
+  );
 }
 
 function secondsAndNanosMessage(type: protobuf.Type, { seconds, nanos }: SecondsAndNanos): Record<string, unknown> {

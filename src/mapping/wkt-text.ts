@@ -111,7 +111,10 @@ export function formatTimestamp({ seconds, nanos }: SecondsAndNanos): string {
 
 const DURATION_PATTERN = /^(-)?(\d+)(?:\.(\d{1,9}))?s$/;
 
-/** A Duration in its JSON form: decimal seconds with up to 9 fractional digits and a trailing 's' ("1.5s", "-0.000000001s"). */
+/**
+ * A Duration in its JSON form: decimal seconds with up to 9 fractional
+ * digits and a trailing 's' ("1.5s", "-0.000000001s").
+ */
 export function parseDuration(text: string): SecondsAndNanos {
   const match = DURATION_PATTERN.exec(text);
   if (!match) throw new ValueError('not a duration like "1.5s"');
@@ -150,7 +153,9 @@ export function fieldMaskPathsFromText(text: string): string[] {
     path
       .split('.')
       .map((segment) => {
-        if (!FIELD_PATH_SEGMENT.test(segment)) throw new ValueError(`not a field mask (bad path ${JSON.stringify(path)})`);
+        if (!FIELD_PATH_SEGMENT.test(segment)) {
+          throw new ValueError(`not a field mask (bad path ${JSON.stringify(path)})`);
+        }
         return segment.replace(/[A-Z]/g, (upper) => '_' + upper.toLowerCase());
       })
       .join('.'),

@@ -4,7 +4,8 @@
 // int64 such as 9223372036854775807 would lose precision), silently keeps
 // the last of duplicated keys, and its errors do not say where the input
 // went wrong in a form we control. This parser keeps every number as its
-// source text, rejects duplicate keys and follows RFC 8259 strictly.
+// source text, rejects duplicate keys and follows RFC 8259 strictly; it
+// also rejects unpaired surrogates, which no protobuf string can carry.
 
 /** A JSON number kept as its exact source text (e.g. "9223372036854775807", "1e2", "-0.5"). */
 export class JsonNumber {
@@ -49,9 +50,9 @@ export function parseJsonText(input: Uint8Array | string): JsonValue {
 }
 
 /**
- * Parses a streamed body: a single top-level JSON array yields its elements,
- * otherwise the input is a sequence of values (NDJSON or concatenated JSON),
- * each one element. Empty input yields no elements.
+ * Parses a streamed body. Input starting with '[' is one JSON array and
+ * yields its elements; any other input is a sequence of values (NDJSON or
+ * concatenated JSON), each one element. Empty input yields no elements.
  */
 export function parseJsonSequence(input: Uint8Array | string): JsonValue[] {
   const parser = new Parser(decodeInput(input));

@@ -270,7 +270,11 @@ describe('messageFromJson: field names, presence, oneofs, unknown fields', () =>
     ['{"s": "x", "nope": 1}', 'nope', 'unknown field "nope" (vec.v1.Req has no such field)'],
     ['{"sub": {"child": {"zz": 1}}}', 'sub.child.zz', 'unknown field "sub.child.zz" (vec.v1.Sub has no such field)'],
     ['{"any": {"@type": "type.googleapis.com/vec.v1.Sub", "zz": 1}}', 'any.zz', 'unknown field "any.zz" (vec.v1.Sub has no such field)'],
-    ['{"any": {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1s", "zz": 1}}', 'any.zz', 'unknown field "any.zz" (an Any of google.protobuf.Duration holds only "@type" and "value")'],
+    [
+      '{"any": {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1s", "zz": 1}}',
+      'any.zz',
+      'unknown field "any.zz" (an Any of google.protobuf.Duration holds only "@type" and "value")',
+    ],
   ])('with ignoreUnknownFields: false rejects %s', (body, field, message) => {
     const error = mappingErrorOf(() => messageFromJson(Req, parseJsonText(body), { ignoreUnknownFields: false }));
     expect(error.field).toBe(field);
@@ -296,7 +300,11 @@ describe('messageFromJson: maps', () => {
     ['{"byI64": {"1.5": "a"}}', 'byI64["1.5"]', 'invalid value for field "byI64[\\"1.5\\"]" (int64 map key): "1.5" is not an integer'],
     ['{"byI64": {"1": "a", "1e0": "b"}}', 'byI64["1e0"]', 'invalid value for field "byI64[\\"1e0\\"]" (int64 map key): the key is given twice'],
     ['{"byBool": {"yes": 1}}', 'byBool["yes"]', 'invalid value for field "byBool[\\"yes\\"]" (bool map key): "yes" is not a boolean'],
-    ['{"nested": {"1": {"byU64": {"-1": "x"}}}}', 'nested["1"].byU64["-1"]', 'invalid value for field "nested[\\"1\\"].byU64[\\"-1\\"]" (uint64 map key): "-1" is out of range'],
+    [
+      '{"nested": {"1": {"byU64": {"-1": "x"}}}}',
+      'nested["1"].byU64["-1"]',
+      'invalid value for field "nested[\\"1\\"].byU64[\\"-1\\"]" (uint64 map key): "-1" is out of range',
+    ],
   ])('rejects %s', (body, field, message) => {
     const error = mappingErrorOf(() => messageFromJson(Maps, parseJsonText(body)));
     expect(error.field).toBe(field);
@@ -339,11 +347,23 @@ describe('messageFromJson: well-known types', () => {
     ['{"val": -1.5e3}', { val: -1500 }],
     ['{"val": {"k": [null]}}', { val: { k: [null] } }],
     ['{"any": {}}', { any: {} }],
-    ['{"any": {"@type": "type.googleapis.com/vec.v1.Sub", "a": "x", "child": {"b": 2}}}', { any: { '@type': 'type.googleapis.com/vec.v1.Sub', a: 'x', child: { b: 2 } } }],
+    [
+      '{"any": {"@type": "type.googleapis.com/vec.v1.Sub", "a": "x", "child": {"b": 2}}}',
+      { any: { '@type': 'type.googleapis.com/vec.v1.Sub', a: 'x', child: { b: 2 } } },
+    ],
     ['{"any": {"a": "x", "@type": "type.googleapis.com/vec.v1.Sub"}}', { any: { '@type': 'type.googleapis.com/vec.v1.Sub', a: 'x' } }],
-    ['{"any": {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1.5s"}}', { any: { '@type': 'type.googleapis.com/google.protobuf.Duration', value: '1.500s' } }],
-    ['{"any": {"@type": "type.googleapis.com/google.protobuf.Empty", "value": {}}}', { any: { '@type': 'type.googleapis.com/google.protobuf.Empty', value: {} } }],
-    ['{"any": {"@type": "type.googleapis.com/google.protobuf.Value", "value": null}}', { any: { '@type': 'type.googleapis.com/google.protobuf.Value', value: null } }],
+    [
+      '{"any": {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1.5s"}}',
+      { any: { '@type': 'type.googleapis.com/google.protobuf.Duration', value: '1.500s' } },
+    ],
+    [
+      '{"any": {"@type": "type.googleapis.com/google.protobuf.Empty", "value": {}}}',
+      { any: { '@type': 'type.googleapis.com/google.protobuf.Empty', value: {} } },
+    ],
+    [
+      '{"any": {"@type": "type.googleapis.com/google.protobuf.Value", "value": null}}',
+      { any: { '@type': 'type.googleapis.com/google.protobuf.Value', value: null } },
+    ],
     [
       '{"any": {"@type": "type.googleapis.com/google.protobuf.Any", "value": {"@type": "type.googleapis.com/google.protobuf.Int32Value", "value": 5}}}',
       { any: { '@type': 'type.googleapis.com/google.protobuf.Any', value: { '@type': 'type.googleapis.com/google.protobuf.Int32Value', value: 5 } } },
@@ -395,7 +415,11 @@ describe('messageFromJson: well-known types', () => {
     ['{"any": {"@type": "type.googleapis.com/nope.Nope"}}', 'any.@type', 'unknown type "type.googleapis.com/nope.Nope" in "@type" of field "any"'],
     ['{"any": {"@type": "type.googleapis.com/Sub"}}', 'any.@type', 'unknown type'],
     ['{"any": {"@type": "type.googleapis.com/google.protobuf.Duration"}}', 'any', 'an Any of google.protobuf.Duration needs a "value"'],
-    ['{"any": {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1h"}}', 'any.value', 'invalid value for field "any.value" (google.protobuf.Duration): "1h" is not a duration'],
+    [
+      '{"any": {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1h"}}',
+      'any.value',
+      'invalid value for field "any.value" (google.protobuf.Duration): "1h" is not a duration',
+    ],
     ['{"any": {"@type": "type.googleapis.com/vec.v1.Sub", "b": "x"}}', 'any.b', 'invalid value for field "any.b" (int32): "x" is not a number'],
   ])('rejects %s', (body, field, message) => {
     const error = mappingErrorOf(() => messageFromJson(Req, parseJsonText(body)));
@@ -485,7 +509,11 @@ describe('messageToJson', () => {
     ['a Value holding null', { val: { nullValue: 0 } }, { val: null }],
     ['an unset Value', { val: {} }, { val: null }],
     ['an empty Any', { any: {} }, { any: {} }],
-    ['an Any of a type the root does not know', { any: { type_url: 'type.googleapis.com/other.Thing', value: Buffer.from([8, 1]) } }, { any: { '@type': 'type.googleapis.com/other.Thing', value: 'CAE=' } }],
+    [
+      'an Any of a type the root does not know',
+      { any: { type_url: 'type.googleapis.com/other.Thing', value: Buffer.from([8, 1]) } },
+      { any: { '@type': 'type.googleapis.com/other.Thing', value: 'CAE=' } },
+    ],
   ])('writes %s', (_, message, expected) => {
     expect(messageToJson(Req, overTheWire(Req, message))).toEqual(expected);
     expect(messageToJson(Req, message)).toEqual(expected);
@@ -502,7 +530,8 @@ describe('messageToJson', () => {
   });
 
   it('writes 64-bit map keys of decoded messages as decimal text', () => {
-    const message = overTheWire(Maps, messageFromJson(Maps, parseJsonText('{"byI64": {"-5": "a", "12345678": "b"}, "byU64": {"18446744073709551615": "c"}, "byBool": {"false": 1, "true": 2}}')));
+    const body = '{"byI64": {"-5": "a", "12345678": "b"}, "byU64": {"18446744073709551615": "c"}, "byBool": {"false": 1, "true": 2}}';
+    const message = overTheWire(Maps, messageFromJson(Maps, parseJsonText(body)));
     expect(messageToJson(Maps, message)).toEqual({
       byI64: { '-5': 'a', '12345678': 'b' },
       byU64: { '18446744073709551615': 'c' },
@@ -511,7 +540,11 @@ describe('messageToJson', () => {
   });
 
   it.each([
-    ['a Timestamp before year 1', { ts: { seconds: -62135596801 } }, 'cannot write google.protobuf.Timestamp as JSON: out of range (years 0001 to 9999)'],
+    [
+      'a Timestamp before year 1',
+      { ts: { seconds: -62135596801 } },
+      'cannot write google.protobuf.Timestamp as JSON: out of range (years 0001 to 9999)',
+    ],
     ['a Timestamp with negative nanos', { ts: { seconds: 0, nanos: -1 } }, 'cannot write google.protobuf.Timestamp as JSON'],
     ['a Duration with mixed signs', { ttl: { seconds: 1, nanos: -1 } }, 'cannot write google.protobuf.Duration as JSON: not a valid Duration'],
     ['a Value holding NaN', { val: { numberValue: NaN } }, 'cannot write google.protobuf.Value as JSON: NaN is not a JSON number'],
@@ -528,7 +561,8 @@ describe('messageToJson', () => {
 });
 
 describe('fieldValueToJson', () => {
-  const message = overTheWire(Resp, { books: [{ id: Long.fromNumber(1) }, { id: Long.fromNumber(2), title: 'T' }], next: 'n' }) as unknown as Record<string, unknown>;
+  const books = [{ id: Long.fromNumber(1) }, { id: Long.fromNumber(2), title: 'T' }];
+  const message = overTheWire(Resp, { books, next: 'n' }) as unknown as Record<string, unknown>;
 
   it.each([
     ['books', message['books'], [{ id: '1' }, { id: '2', title: 'T' }]],

@@ -21,7 +21,7 @@ import { JsonNumber, JsonSyntaxError, parseJsonSequence, parseJsonText, type Jso
 import { fieldValueFromJson, MappingError, messageFromJson } from './proto-json.js';
 import type { ResolvedOptions } from './options.js';
 import { parseQueryString, QueryDecodeError } from './query-string.js';
-import { fieldValueFromText } from './text-value.js';
+import { fieldValueFromText, mapKeyFromText } from './text-value.js';
 
 export type Message = Record<string, unknown>;
 
@@ -361,9 +361,15 @@ export function compileRequestBinder(spec: RequestBinderSpec): RequestBinder {
       if (mapKey !== undefined) {
         if (values.length > 1) throw proxyErrors.badParameter(bound.param, `map key "${bound.param}" was given more than once`);
         const converted = textIntoField(field, bound.param, values, options);
+        let key: string;
+        try {
+          key = mapKeyFromText(field as unknown as protobuf.MapField, mapKey, bound.param);
+        } catch (err) {
+          throw asProxyError(err, bound.param);
+        }
         const parent = valueAt(message, bound.steps) as Record<string, unknown> | undefined;
-        if (parent) parent[mapKey] = converted;
-        else setAt(message, bound.steps, { [mapKey]: converted });
+        if (parent) parent[key] = converted;
+        else setAt(message, bound.steps, { [key]: converted });
       } else {
         setAt(message, bound.steps, textIntoField(field, bound.param, values, options));
       }

@@ -8,6 +8,7 @@ import type { ErrorMapping, JsonTemplate } from '../frontend/model.js';
 import { codeFromName, codeName } from '../grpc/codes.js';
 import { GrpcCallError } from '../grpc/channel.js';
 import { messageToJson } from '../mapping/proto-json.js';
+import { isHeaderSafe } from '../mapping/metadata.js';
 import { ProxyError, httpStatusForCode, proxyErrors, type StatusDetail } from './catalogue.js';
 
 export interface ShapedError {
@@ -202,7 +203,8 @@ export function errorFromCall(err: GrpcCallError, namespace: string, root: proto
       return proxyErrors.clientClosed();
     default: {
       const headers: Record<string, string> = {};
-      if (err.code === 16 && err.details) headers['www-authenticate'] = err.details;
+      // The challenge comes from the pattern's status message; only a valid header value is passed on.
+      if (err.code === 16 && isHeaderSafe(err.details)) headers['www-authenticate'] = err.details;
       return new ProxyError('backend', err.code, err.details, httpStatusForCode(err.code), decodeStatusDetails(root, err.detailsBin), headers);
     }
   }

@@ -29,6 +29,8 @@ export type CallKind = 'unary' | 'server-stream' | 'client-stream' | 'bidi-strea
 export interface CompiledRoute {
   /** Where the route was defined, for logs and metrics: "keyvalue-rest rest.routes[1]". */
   label: string;
+  /** The route's path in its frontend definition: "rest.routes[1]". */
+  definitionPath: string;
   frontend: string;
   operationId: string;
   method: string;
@@ -275,6 +277,7 @@ export function compileFrontend(frontend: Frontend, ctx: CompileContext = {}): C
     const timeoutMs = route.timeout ? tryCompile(`${path}.timeout`, problems, () => durationMs(route.timeout!)) : timeouts?.defaultMs;
 
     for (const binding of bindingsOfRoute(route, path, problems)) {
+      const checkedBefore = problems.length;
       const template = tryCompile(`${binding.path}`, problems, () => parsePathTemplate(joinBasePath(basePath, binding.template)));
       if (!template || !method) continue;
       method.resolve();
@@ -289,6 +292,8 @@ export function compileFrontend(frontend: Frontend, ctx: CompileContext = {}): C
       if (binding.body && binding.body !== '*') {
         tryCompile(`${binding.path}.body`, problems, () => resolveFieldPath(requestType, binding.body));
       }
+      // Mappers are compiled only for a route whose parts all checked out, so each problem is reported once.
+      if (problems.length > checkedBefore) continue;
       const before = problems.length;
       const callKind = callKindOf(method);
       if (callKind === 'bidi-stream') problems.push(`${path}.grpc.method: bidirectional streaming cannot be served over REST`);
@@ -315,6 +320,7 @@ export function compileFrontend(frontend: Frontend, ctx: CompileContext = {}): C
       if (problems.length > before || !bind || !shape || !shapeError || !timeouts || timeoutMs === undefined) continue;
       routes.push({
         label: `${frontend.name} ${binding.path}`,
+        definitionPath: binding.path,
         frontend: frontend.name,
         operationId: route.operation_id || methodName,
         method: binding.method,

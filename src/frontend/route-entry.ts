@@ -2,7 +2,8 @@
 import type { RouteEntry } from '../router/router.js';
 import type { CompiledRoute } from './compile.js';
 
-export function routeEntry<T extends CompiledRoute>(route: T): RouteEntry<T> {
+/** `withFrontend` names the frontend in conflict messages (a listener shared by several frontends). */
+export function routeEntry<T extends CompiledRoute>(route: T, withFrontend = false): RouteEntry<T> {
   return {
     method: route.method,
     template: route.template,
@@ -10,6 +11,6 @@ export function routeEntry<T extends CompiledRoute>(route: T): RouteEntry<T> {
     unescape: route.options.unescape,
     ignoreTrailingSlash: route.options.ignoreTrailingSlash,
     matchUnregisteredCustomVerb: route.options.matchUnregisteredCustomVerb,
-    label: route.label,
+    label: withFrontend ? `frontend '${route.frontend}' ${route.definitionPath}` : route.definitionPath,
   };
 }

@@ -14,7 +14,7 @@ const FRONTEND_TYPE = 'prism.frontend.v1.Frontend';
 export function compileAndCheck(frontend: Frontend): CompiledFrontend {
   const compiled = compileFrontend(frontend);
   try {
-    buildRouter(compiled.routes.map(routeEntry));
+    buildRouter(compiled.routes.map((r) => routeEntry(r)));
   } catch (err) {
     if (err instanceof RouterBuildError) throw new FrontendCompileError(frontend.name, err.problems);
     throw err;

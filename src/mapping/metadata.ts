@@ -19,6 +19,11 @@ const PREFIXED = ['accept', 'accept-charset', 'accept-encoding', 'accept-languag
 const PREFIX = 'grpcgateway-';
 const ALWAYS = ['authorization', 'traceparent', 'tracestate'];
 
+/** Visible ASCII, spaces and tabs: what an HTTP/1.1 header value may carry unencoded. */
+export function isHeaderSafe(value: string): boolean {
+  return value !== '' && /^[\t\x20-\x7e]*$/.test(value);
+}
+
 export type RequestMetadataBuilder = (
   headers: IncomingHttpHeaders,
   clientIp: string | undefined,

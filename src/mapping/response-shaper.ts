@@ -7,6 +7,7 @@ import { ProxyError } from '../errors/catalogue.js';
 import type { ResponseMapping, StatusRule } from '../frontend/model.js';
 import { codeFromName } from '../grpc/codes.js';
 import { resolveFieldPath, valueAt, type FieldStep } from './field-path.js';
+import { isHeaderSafe } from './metadata.js';
 import { fieldValueToJson, jsonName, messageToJson, type JsonWriteOptions } from './proto-json.js';
 
 export interface ShapedResponse {
@@ -128,7 +129,10 @@ export function compileResponseShaper(spec: ResponseShaperSpec): ResponseShaper 
     const headers: Record<string, string> = {};
     for (const h of headerFields) {
       const value = valueAt(decoded, h.steps);
-      if (value !== undefined) headers[h.header] = fieldText(h.steps[h.steps.length - 1].field, value);
+      if (value === undefined) continue;
+      // A value HTTP/1.1 cannot carry (line breaks, non-ASCII) is left out rather than failing the reply.
+      const text = fieldText(h.steps[h.steps.length - 1].field, value);
+      if (isHeaderSafe(text)) headers[h.header] = text;
     }
     if (isHttpBody) {
       // An unset bytes field decodes to protobufjs' shared empty default (not a Uint8Array).

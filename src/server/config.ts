@@ -123,7 +123,7 @@ export function compileServingConfig(
   const listeners = new Map<string, ListenerTable>();
   for (const [key, slot] of byListener) {
     try {
-      const router = buildRouter(slot.routes.map(routeEntry));
+      const router = buildRouter(slot.routes.map((r) => routeEntry(r, true)));
       const shapeError = slot.frontends.length === 1 ? slot.frontends[0].shapeError : STATUS_ERRORS;
       listeners.set(key, { address: slot.address, router, shapeError });
     } catch (err) {

@@ -3,11 +3,13 @@
 // or a grpc-js backend the test controls, and a small HTTP client. Every
 // listener asks for port 0 so test files can run in parallel.
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { pino, type Logger } from 'pino';
 import type protobuf from 'protobufjs';
-import { Client } from 'undici';
+import { Pool } from 'undici';
 import { parse as parseYaml } from 'yaml';
 import { AdminClient } from '../../src/admin/client.js';
 import { startAdminServer, type AdminServer } from '../../src/admin/service.js';
@@ -57,19 +59,29 @@ export interface Reply {
 
 export interface SendOptions {
   headers?: Record<string, string>;
-  body?: string | Buffer;
+  body?: string | Buffer | Readable;
+  /** Fail when no reply (headers or body progress) arrives for this long; default 10 s. */
+  timeoutMs?: number;
 }
 
-/** An HTTP/1.1 client for one origin; `path` goes on the wire exactly as given. */
+/** An HTTP/1.1 client for one origin (a pool, so requests can overlap); `path` goes on the wire exactly as given. */
 export class Http {
-  private readonly client: Client;
+  private readonly client: Pool;
 
   constructor(readonly origin: string) {
-    this.client = new Client(origin, { pipelining: 0 });
+    this.client = new Pool(origin);
   }
 
   async send(method: string, path: string, options: SendOptions = {}): Promise<Reply> {
-    const res = await this.client.request({ method, path, headers: options.headers, body: options.body });
+    // A reply that never comes fails the request in bounded time instead of hanging the test.
+    const res = await this.client.request({
+      method,
+      path,
+      headers: options.headers,
+      body: options.body,
+      headersTimeout: options.timeoutMs ?? 10_000,
+      bodyTimeout: options.timeoutMs ?? 10_000,
+    });
     const body = Buffer.from(await res.body.arrayBuffer());
     const text = body.toString('utf8');
     const headers = res.headers as Reply['headers'];
@@ -86,8 +98,8 @@ export class Http {
     };
   }
 
-  get(path: string, headers?: Record<string, string>) {
-    return this.send('GET', path, { headers });
+  get(path: string, headers?: Record<string, string>, timeoutMs?: number) {
+    return this.send('GET', path, { headers, timeoutMs });
   }
 
   /** A JSON body with Content-Type application/json. */
@@ -143,6 +155,23 @@ export async function startStack(): Promise<Stack> {
   };
 }
 
+/** Another proxy watching the same admin (as on a second machine). */
+export async function startExtraProxy(adminAddress: string): Promise<{ proxy: Proxy; http: Http; close(): Promise<void> }> {
+  const source = adminConfigSource(adminAddress);
+  const proxy = new Proxy({ source, listen: { host: '127.0.0.1', port: 0 }, logger: silentLogger });
+  await proxy.start();
+  const http = new Http(`http://127.0.0.1:${proxy.address.port}`);
+  return {
+    proxy,
+    http,
+    async close() {
+      await http.close();
+      await proxy.stop();
+      source.close();
+    },
+  };
+}
+
 /** Registers `frontend` and a namespace binding it to `endpoint`; resolves once the proxy serves both. */
 export async function serveFrontend(stack: Stack, frontend: Frontend, endpoint: string, namespace = 'default'): Promise<void> {
   await stack.admin.registerFrontend(frontend);
@@ -162,6 +191,15 @@ export async function rejection<E = grpc.ServiceError>(promise: Promise<unknown>
     return err as E;
   }
   throw new Error('expected a rejection, but the call succeeded');
+}
+
+/** A loopback port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 /** Polls `probe` until it returns true or `timeoutMs` passes; returns the elapsed ms, or throws. */
@@ -227,12 +265,8 @@ export async function startBackend(
   return {
     address: `127.0.0.1:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        // Calls still running (a slow handler) are cut rather than waited for.
-        server.forceShutdown();
-        resolve();
-      }),
+    // Calls still running (a slow handler) are cut rather than waited for.
+    close: async () => server.forceShutdown(),
   };
 }
 
@@ -252,3 +286,57 @@ export function errorInfoTrailers(code: number, message: string, info: { reason:
 
 /** Base64 of a UTF-8 string. */
 export const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
+
+// ---- an annotated .proto (google.api.http) and a backend for it ----
+
+export const THINGS_SERVICE = 'things.v1.Things';
+
+export const THINGS_PROTO = `syntax = "proto3";
+package things.v1;
+
+import "google/api/annotations.proto";
+
+service Things {
+  rpc GetThing(GetThingRequest) returns (Thing) {
+    option (google.api.http) = { get: "/v1/things/{id}" };
+  }
+  rpc CreateThing(Thing) returns (Thing) {
+    option (google.api.http) = { post: "/v1/things" body: "*" };
+  }
+}
+
+message GetThingRequest {
+  string id = 1;
+}
+
+message Thing {
+  string id = 1;
+  string name = 2;
+  int32 size = 3;
+  // Set by the backend.
+  int64 version = 4;
+}
+`;
+
+/**
+ * Things over grpc-js: CreateThing stores (version = number of writes so far),
+ * GetThing reads or fails NOT_FOUND; `delayMs` delays every answer.
+ */
+export function thingsAnswers(delayMs = 0): Record<string, UnaryAnswer> {
+  const things = new Map<string, PlainMessage>();
+  let writes = 0;
+  return {
+    CreateThing: async (request) => {
+      if (delayMs) await sleep(delayMs);
+      const thing = { ...request, version: String(++writes) };
+      things.set(String(request.id ?? ''), thing);
+      return thing;
+    },
+    GetThing: async (request) => {
+      if (delayMs) await sleep(delayMs);
+      const thing = things.get(String(request.id ?? ''));
+      if (!thing) throw new GrpcFailure(grpc.status.NOT_FOUND, `no thing '${String(request.id ?? '')}'`);
+      return thing;
+    },
+  };
+}

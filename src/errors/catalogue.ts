@@ -39,13 +39,21 @@ export class ProxyError extends Error {
     /** gRPC code carried in the error body. */
     readonly code: number,
     message: string,
-    /** HTTP status when it is not the table's one (405, 413, 415, 502). */
-    readonly httpStatus: number = httpStatusForCode(code),
+    /**
+     * An HTTP status chosen for this very error (405, 413, 415, 502, a status
+     * rule's status); it wins over the table and a frontend's overrides.
+     */
+    readonly chosenStatus?: number,
     readonly details: StatusDetail[] = [],
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'ProxyError';
+  }
+
+  /** The HTTP status before any frontend override. */
+  get httpStatus(): number {
+    return this.chosenStatus ?? httpStatusForCode(this.code);
   }
 }
 
@@ -65,15 +73,15 @@ export const proxyErrors = {
     }),
   badPath: (message: string) => new ProxyError('bad_path', 3, message),
   badParameter: (parameter: string, message: string) =>
-    new ProxyError('bad_parameter', 3, message, 400, [fieldViolation(parameter, message)]),
+    new ProxyError('bad_parameter', 3, message, undefined, [fieldViolation(parameter, message)]),
   unknownParameter: (parameter: string, reason: string) =>
-    new ProxyError('unknown_parameter', 3, `query parameter "${parameter}" ${reason}`, 400, [fieldViolation(parameter, reason)]),
+    new ProxyError('unknown_parameter', 3, `query parameter "${parameter}" ${reason}`, undefined, [fieldViolation(parameter, reason)]),
   missingParameter: (parameter: string) =>
-    new ProxyError('missing_parameter', 3, `required parameter "${parameter}" is missing`, 400, [
+    new ProxyError('missing_parameter', 3, `required parameter "${parameter}" is missing`, undefined, [
       fieldViolation(parameter, 'required'),
     ]),
   badJson: (message: string) => new ProxyError('bad_json', 3, `invalid JSON body: ${message}`),
-  badBody: (field: string, message: string) => new ProxyError('bad_body', 3, message, 400, [fieldViolation(field, message)]),
+  badBody: (field: string, message: string) => new ProxyError('bad_body', 3, message, undefined, [fieldViolation(field, message)]),
   unexpectedBody: () => new ProxyError('unexpected_body', 3, 'this route takes no request body'),
   unsupportedMediaType: (contentType: string, accepted: string) =>
     new ProxyError('unsupported_media_type', 3, `unsupported Content-Type "${contentType}"; send ${accepted}`, 415),

@@ -50,7 +50,8 @@ function applyFilter(value: unknown, filter: string): unknown {
   if (value === undefined || value === null || value === '') return undefined;
   switch (filter) {
     case 'int': {
-      const n = typeof value === 'number' ? value : Number(String(value).trim());
+      const text = String(value).trim();
+      const n = typeof value === 'number' ? value : text === '' ? NaN : Number(text);
       return Number.isInteger(n) ? n : undefined;
     }
     case 'string':
@@ -104,6 +105,9 @@ export function compileTemplate(template: JsonTemplate): Renderer {
       last = m.index! + m[0].length;
     }
     parts.push(template.slice(last));
+    if (parts.some((p) => typeof p === 'string' && p.includes('${'))) {
+      throw new TemplateSyntaxError(`unterminated placeholder in '${template}'`);
+    }
     return (ctx) =>
       parts
         .map((p) => {
@@ -163,9 +167,8 @@ export function compileErrorShaper(mapping: ErrorMapping | undefined): ErrorShap
   const contentType = mapping?.content_type || 'application/json';
 
   return (error) => {
-    // A status chosen for this very error (405, 415, a status rule) wins over the table.
-    const tableStatus = httpStatusForCode(error.code);
-    let status = error.httpStatus !== tableStatus ? error.httpStatus : (overrides.get(error.code) ?? tableStatus);
+    // A status chosen for this very error (405, 415, a status rule) wins over the overrides and the table.
+    let status = error.chosenStatus ?? overrides.get(error.code) ?? httpStatusForCode(error.code);
     const headers = { ...error.headers };
     if (statusFrom) {
       const s = Number(statusFrom(contextOf(error, status)));
@@ -205,7 +208,7 @@ export function errorFromCall(err: GrpcCallError, namespace: string, root: proto
       const headers: Record<string, string> = {};
       // The challenge comes from the pattern's status message; only a valid header value is passed on.
       if (err.code === 16 && isHeaderSafe(err.details)) headers['www-authenticate'] = err.details;
-      return new ProxyError('backend', err.code, err.details, httpStatusForCode(err.code), decodeStatusDetails(root, err.detailsBin), headers);
+      return new ProxyError('backend', err.code, err.details, undefined, decodeStatusDetails(root, err.detailsBin), headers);
     }
   }
 }

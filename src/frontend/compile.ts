@@ -72,9 +72,9 @@ const HTTP_RULE_METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
 /** google.protobuf.Duration JSON text ("1.5s") in milliseconds. */
 export function durationMs(text: string): number {
-  const m = /^(-?\d+)(?:\.(\d{1,9}))?s$/.exec(text.trim());
+  const m = /^(-?)(\d+)(?:\.(\d{1,9}))?s$/.exec(text.trim());
   if (!m) throw new Error(`'${text}' is not a duration like "1.5s"`);
-  const ms = Number(m[1]) * 1000 + Number(((m[2] ?? '') + '000').slice(0, 3)) * (m[1].startsWith('-') ? -1 : 1);
+  const ms = (Number(m[2]) * 1000 + Number((m[3] ?? '').padEnd(9, '0')) / 1e6) * (m[1] ? -1 : 1);
   if (ms <= 0) throw new Error(`'${text}' must be positive`);
   return ms;
 }
@@ -100,7 +100,9 @@ function bindingsOfRule(rule: HttpRule, path: string, problems: string[], nested
     if (!method) problems.push(`${path}.custom.kind: required`);
     out.push({ path, method, template, body: rule.body ?? '', responseBody: rule.response_body ?? '' });
   }
-  (rule.additional_bindings ?? []).forEach((extra, i) => {
+  // A .proto annotation with a single additional_bindings block parses as an object, not a list.
+  const extras = rule.additional_bindings === undefined ? [] : ([] as HttpRule[]).concat(rule.additional_bindings);
+  extras.forEach((extra, i) => {
     const p = `${path}.additional_bindings[${i}]`;
     if (nested || (extra.additional_bindings?.length ?? 0) > 0) {
       problems.push(`${p}.additional_bindings: additional bindings cannot be nested`);
@@ -238,10 +240,10 @@ export function compileFrontend(frontend: Frontend, ctx: CompileContext = {}): C
   const basePath = ctx.basePath ?? rest.base_path ?? '';
   const frontendOptions = rest.options;
   const defaultErrors = tryCompile('rest.default_error_mapping', problems, () => compileErrorShaper(rest.default_error_mapping));
-  const timeouts = tryCompile('rest', problems, () => ({
-    defaultMs: rest.default_timeout ? durationMs(rest.default_timeout) : DEFAULT_TIMEOUT_MS,
-    maxMs: rest.max_timeout ? durationMs(rest.max_timeout) : DEFAULT_MAX_TIMEOUT_MS,
-  }));
+  const defaultMs = rest.default_timeout ? tryCompile('rest.default_timeout', problems, () => durationMs(rest.default_timeout!)) : DEFAULT_TIMEOUT_MS;
+  const maxMs = rest.max_timeout ? tryCompile('rest.max_timeout', problems, () => durationMs(rest.max_timeout!)) : DEFAULT_MAX_TIMEOUT_MS;
+  const timeouts = defaultMs !== undefined && maxMs !== undefined ? { defaultMs, maxMs } : undefined;
+  const basePathOk = tryCompile(ctx.basePath !== undefined ? 'base_path' : 'rest.base_path', problems, () => joinBasePath(basePath, '/'));
   const requestMetadata = compileRequestMetadata(rest.headers);
   const responseMetadata = compileResponseMetadata(rest.headers);
 
@@ -276,7 +278,7 @@ export function compileFrontend(frontend: Frontend, ctx: CompileContext = {}): C
       : defaultErrors;
     const timeoutMs = route.timeout ? tryCompile(`${path}.timeout`, problems, () => durationMs(route.timeout!)) : timeouts?.defaultMs;
 
-    for (const binding of bindingsOfRoute(route, path, problems)) {
+    for (const binding of basePathOk === undefined ? [] : bindingsOfRoute(route, path, problems)) {
       const checkedBefore = problems.length;
       const template = tryCompile(`${binding.path}`, problems, () => parsePathTemplate(joinBasePath(basePath, binding.template)));
       if (!template || !method) continue;
@@ -309,7 +311,8 @@ export function compileFrontend(frontend: Frontend, ctx: CompileContext = {}): C
       const bind = tryCompile(`${binding.path}`, problems, () => compileRequestBinder(binderSpec));
       const bindStream =
         callKind === 'client-stream' ? tryCompile(`${binding.path}`, problems, () => compileStreamRequestBinder(binderSpec)) : undefined;
-      const shape = tryCompile(`${path}.response`, problems, () =>
+      const responsePath = route.http_rule && binding.responseBody ? `${binding.path}.response_body` : `${path}.response`;
+      const shape = tryCompile(responsePath, problems, () =>
         compileResponseShaper({
           responseType,
           mapping: route.response,

@@ -19,11 +19,12 @@ const SCALAR_SCHEMAS: Record<string, Schema> = {
   sfixed32: { type: 'integer' },
   uint32: { type: 'integer', minimum: 0 },
   fixed32: { type: 'integer', minimum: 0 },
-  int64: { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^-?\\d+$' }] },
-  sint64: { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^-?\\d+$' }] },
-  sfixed64: { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^-?\\d+$' }] },
-  uint64: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\d+$' }] },
-  fixed64: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\d+$' }] },
+  // `pattern` applies to strings only and `minimum` to numbers only, so each problem is reported once.
+  int64: { type: ['integer', 'string'], pattern: '^-?\\d+$' },
+  sint64: { type: ['integer', 'string'], pattern: '^-?\\d+$' },
+  sfixed64: { type: ['integer', 'string'], pattern: '^-?\\d+$' },
+  uint64: { type: ['integer', 'string'], minimum: 0, pattern: '^\\d+$' },
+  fixed64: { type: ['integer', 'string'], minimum: 0, pattern: '^\\d+$' },
 };
 
 const WELL_KNOWN_SCHEMAS: Record<string, Schema> = {
@@ -67,7 +68,8 @@ function addMessage(type: protobuf.Type, defs: Record<string, Schema>): void {
   const exclusive = type.oneofsArray.filter((o) => !o.name.startsWith('_') && o.fieldsArray.length > 1);
   if (exclusive.length > 0) {
     schema.allOf = exclusive.map((o) => ({
-      not: { anyOf: pairs(o.fieldsArray.map((f) => f.name)).map(([a, b]) => ({ required: [a, b] })) },
+      // `type: object` inside the `not` keeps non-objects out of this check (they fail `type` instead).
+      not: { type: 'object', anyOf: pairs(o.fieldsArray.map((f) => f.name)).map(([a, b]) => ({ required: [a, b] })) },
     }));
   }
 }
@@ -99,9 +101,9 @@ function describe(e: ErrorObject): string {
     case 'additionalProperties':
       return `${where(String(e.params.additionalProperty))}: unknown field`;
     case 'enum':
-      return `${at}: must be one of ${(e.params.allowedValues as string[]).join(', ')}`;
+      return `${at || '(root)'}: must be one of ${(e.params.allowedValues as string[]).join(', ')}`;
     case 'not':
-      return `${at}: only one member of a oneof may be set`;
+      return `${at || '(root)'}: only one member of a oneof may be set`;
     default:
       return `${at || '(root)'}: ${e.message}`;
   }

@@ -49,7 +49,11 @@ export function compileRequestMetadata(forwarding: HeaderForwarding | undefined)
     for (const name of Object.keys(headers)) {
       if (NEVER_FORWARDED.has(name) || name === NAMESPACE_METADATA) continue;
       const value = headers[name];
-      if (name.startsWith(METADATA_PREFIX)) push(md, name.slice(METADATA_PREFIX.length), value);
+      if (name.startsWith(METADATA_PREFIX)) {
+        const key = name.slice(METADATA_PREFIX.length);
+        // The prefix must not smuggle in what is never forwarded, the namespace, or gRPC's own headers.
+        if (!NEVER_FORWARDED.has(key) && key !== NAMESPACE_METADATA && !key.startsWith('grpc-') && key !== '') push(md, key, value);
+      }
       else if (ALWAYS.includes(name) || allowed(name)) push(md, name, value);
       if (PREFIXED.includes(name)) push(md, PREFIX + name, value);
     }

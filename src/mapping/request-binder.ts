@@ -225,6 +225,11 @@ export function compileRequestBinder(spec: RequestBinderSpec): RequestBinder {
   // An HttpBody target takes the body raw, whatever its content type.
   const bodyIsHttpBody = spec.bodyField !== '' && isHttpBody(bodyTargetType);
   const rawSteps = spec.rawBodyField ? resolve(spec.rawBodyField) : undefined;
+  const rawField = rawSteps?.[rawSteps.length - 1];
+  const rawIntoHttpBody = rawField !== undefined && isHttpBody(rawField.messageType);
+  if (rawField && !rawIntoHttpBody && (rawField.field.type !== 'bytes' || rawField.field.repeated || rawField.field.map)) {
+    throw new Error(`raw_field '${spec.rawBodyField}' must be a bytes or google.api.HttpBody field`);
+  }
   const rawContentTypes = new Set(
     (spec.rawContentTypes?.length ? spec.rawContentTypes : ['application/octet-stream']).map((t) => t.toLowerCase()),
   );
@@ -233,6 +238,7 @@ export function compileRequestBinder(spec: RequestBinderSpec): RequestBinder {
   const queryCache = new QueryFieldCache(requestType);
   const readOptions = { ignoreUnknownFields: !options.strictBody, caseInsensitiveEnums: options.caseInsensitiveEnums };
   const maskSteps = options.patchInfersFieldMask ? resolve(options.patchInfersFieldMask) : undefined;
+  const checkOneofs = hasOneofs(requestType);
 
   /** Why a query key cannot be bound, or undefined when it can. */
   const queryExclusion = (path: string): string | undefined => {
@@ -259,7 +265,8 @@ export function compileRequestBinder(spec: RequestBinderSpec): RequestBinder {
     if (!body || body.length === 0) return undefined;
     const mt = mediaType(req.headers);
     if (rawSteps && mt !== undefined && rawContentTypes.has(mt)) {
-      setAt(message, rawSteps, body);
+      const contentType = headerValue(req.headers, 'content-type') ?? '';
+      setAt(message, rawSteps, rawIntoHttpBody ? { content_type: contentType, data: body } : body);
       return undefined;
     }
     if (spec.bodyField === '' && bodyParams.length === 0) {
@@ -412,15 +419,63 @@ export function compileRequestBinder(spec: RequestBinderSpec): RequestBinder {
       }
     }
 
-    if (maskSteps && req.method === 'PATCH' && json !== undefined && !given.has(canonicalPath(maskSteps))) {
+    const maskGiven = maskSteps && (given.has(canonicalPath(maskSteps)) || valueAt(message, maskSteps) !== undefined);
+    if (maskSteps && req.method === 'PATCH' && json !== undefined && !maskGiven) {
       if (isJsonObject(json)) {
         const paths: string[] = [];
         fieldMaskFromBody(bodyTargetType ?? requestType, json, '', paths);
         setAt(message, maskSteps, { paths });
       }
     }
+    if (checkOneofs) rejectOneofConflicts(requestType, message, '');
     return message;
   };
+}
+
+/** Whether a type (or any message it contains) has a real oneof. */
+function hasOneofs(type: protobuf.Type, seen = new Set<protobuf.Type>()): boolean {
+  if (seen.has(type)) return false;
+  seen.add(type);
+  if (type.oneofsArray.some((o) => !o.name.startsWith('_') && o.fieldsArray.length > 1)) return true;
+  return type.fieldsArray.some((f) => {
+    const sub = f.map ? undefined : messageTypeOf(f);
+    return sub !== undefined && !isWellKnown(sub) && hasOneofs(sub, seen);
+  });
+}
+
+/** Two members of one oneof set by different sources (path, query, body) are a 400. */
+function rejectOneofConflicts(type: protobuf.Type, message: Message, prefix: string): void {
+  for (const oneof of type.oneofsArray) {
+    if (oneof.name.startsWith('_')) continue;
+    const set = oneof.fieldsArray.filter((f) => message[f.name] !== undefined && message[f.name] !== null);
+    if (set.length > 1) {
+      throw proxyErrors.badParameter(
+        prefix + set[1].name,
+        `"${prefix}${set[0].name}" and "${prefix}${set[1].name}" belong to the same oneof "${oneof.name}"`,
+      );
+    }
+  }
+  for (const field of type.fieldsArray) {
+    const sub = field.repeated || field.map ? undefined : messageTypeOf(field);
+    const value = message[field.name];
+    if (sub && !isWellKnown(sub) && value !== null && typeof value === 'object' && !ArrayBuffer.isView(value)) {
+      rejectOneofConflicts(sub, value as Message, `${prefix}${field.name}.`);
+    }
+  }
+}
+
+/** `source` over `target`, recursing into nested messages (path and query values win). */
+function mergeMessages(target: Message, source: Message): Message {
+  const out: Message = { ...target };
+  for (const [key, value] of Object.entries(source)) {
+    const prev = out[key];
+    out[key] = isPlainMessage(prev) && isPlainMessage(value) ? mergeMessages(prev as Message, value as Message) : value;
+  }
+  return out;
+}
+
+function isPlainMessage(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v) && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 /**
@@ -446,7 +501,7 @@ export function compileStreamRequestBinder(spec: RequestBinderSpec): StreamReque
     }
     return values.map((value, i) => {
       try {
-        return { ...messageFromJson(spec.requestType, value, readOptions, `[${i}]`), ...base };
+        return mergeMessages(messageFromJson(spec.requestType, value, readOptions, `[${i}]`), base);
       } catch (err) {
         if (err instanceof MappingError) throw proxyErrors.badBody(err.field, err.message);
         throw err;

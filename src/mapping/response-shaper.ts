@@ -97,8 +97,10 @@ export function compileResponseShaper(spec: ResponseShaperSpec): ResponseShaper 
   const rawSteps = mapping.raw_field ? resolveFieldPath(responseType, mapping.raw_field) : undefined;
   const isHttpBody = !rawSteps && !bodySteps && responseType.fullName === `.${HTTP_BODY}`;
   if (rawSteps) {
-    const t = rawSteps[rawSteps.length - 1].field.type;
-    if (t !== 'bytes' && t !== 'string') throw new Error(`raw_field '${mapping.raw_field}' must be a string or bytes field`);
+    const f = rawSteps[rawSteps.length - 1].field;
+    if ((f.type !== 'bytes' && f.type !== 'string') || f.repeated || f.map) {
+      throw new Error(`raw_field '${mapping.raw_field}' must be a singular string or bytes field`);
+    }
   }
 
   // Edits are relative to what the body holds: the body field's message, or the response.
@@ -120,8 +122,7 @@ export function compileResponseShaper(spec: ResponseShaperSpec): ResponseShaper 
       const field = rule.steps[rule.steps.length - 1].field;
       if (fieldText(field, valueAt(decoded, rule.steps)) !== rule.equals) continue;
       if (rule.errorCode !== undefined) {
-        const err = new ProxyError('status_rule', rule.errorCode, rule.errorMessage || `${field.name} is ${rule.equals}`);
-        return rule.status ? new ProxyError(err.id, err.code, err.message, rule.status) : err;
+        return new ProxyError('status_rule', rule.errorCode, rule.errorMessage || `${field.name} is ${rule.equals}`, rule.status);
       }
       status = rule.status ?? status;
       break;

@@ -95,6 +95,8 @@ export function buildRoot(extra: readonly ProtoSource[] = [], includeDirs: reado
   const parseInto = (name: string, source: string): void => {
     let parsed: protobuf.IParserResult;
     try {
+      // protobufjs stamps this name on every object it parses, which lets a resolve error name its file.
+      (protobuf.parse as unknown as { filename: string | null }).filename = name;
       parsed = protobuf.parse(source, root, PARSE_OPTIONS);
     } catch (err) {
       throw new ProtoLoadError(name, (err as Error).message);
@@ -107,9 +109,27 @@ export function buildRoot(extra: readonly ProtoSource[] = [], includeDirs: reado
   try {
     root.resolveAll();
   } catch (err) {
-    throw new ProtoLoadError(extra[0]?.name ?? 'proto/', (err as Error).message);
+    throw new ProtoLoadError(fileOfUnresolved(root) ?? extra[0]?.name ?? 'proto/', (err as Error).message);
   }
   return root;
+}
+
+/** The file of the first type or service whose references do not resolve. */
+function fileOfUnresolved(ns: protobuf.NamespaceBase): string | undefined {
+  for (const nested of ns.nestedArray) {
+    if (nested instanceof protobuf.Type || nested instanceof protobuf.Service) {
+      try {
+        for (const member of nested instanceof protobuf.Type ? nested.fieldsArray : nested.methodsArray) member.resolve();
+      } catch {
+        return nested.filename ?? undefined;
+      }
+    }
+    if (nested instanceof protobuf.Namespace || nested instanceof protobuf.Type) {
+      const inner = fileOfUnresolved(nested);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
 }
 
 let shipped: protobuf.Root | undefined;

@@ -1,10 +1,14 @@
 // The keyvalue example pattern: Prism's KeyValueBasicInterface and
 // KeyValueTTLInterface over an in-memory store, so the whole proxy path runs
 // on one machine. Run it with `node dist/examples/keyvalue/server.js
-// [--address host:port]`; set LOG_LEVEL=debug to log each call's namespace.
+// [--address host:port] [--admin HOST:PORT [--namespace NS]]`; set
+// LOG_LEVEL=debug to log each call's namespace. With --admin it builds its
+// `storage` slot from the backend its namespace binds there (slot binding).
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
+import type { Backend } from '../../src/admin/model.js';
+import { SlotBindingError, resolveSlots } from '../../src/admin/slots.js';
 import { serviceDefinition, type PlainMessage } from '../../src/grpc/service-definition.js';
 import { shippedRoot } from '../../src/protos/root.js';
 import { KeyValueStore } from './store.js';
@@ -22,10 +26,17 @@ const SHUTDOWN_GRACE_MS = 1000;
 // (about 31,000 years) they would no longer be exact integers.
 const MAX_TTL_SECONDS = 1e12;
 
+/** The pattern's slots and the interfaces each needs of its backend. */
+export const KEYVALUE_SLOTS = { storage: ['keyvalue_basic'] } as const;
+
 export interface KeyValuePatternOptions {
   address?: string;
   /** Log each call's method and prism-namespace to stderr; defaults to LOG_LEVEL=debug. */
   debug?: boolean;
+  /** host:port of the admin to read the slot bindings from; without it the store is a private in-memory one. */
+  admin?: string;
+  /** The namespace whose slot bindings are read (default "default"). */
+  namespace?: string;
 }
 
 export interface RunningPattern {
@@ -42,7 +53,7 @@ type Answer = (request: PlainMessage) => PlainMessage;
 export async function startKeyValuePattern(options: KeyValuePatternOptions = {}): Promise<RunningPattern> {
   const requested = options.address ?? DEFAULT_ADDRESS;
   const debug = options.debug ?? process.env.LOG_LEVEL === 'debug';
-  const store = new KeyValueStore();
+  const store = options.admin ? await storageFromAdmin(options.admin, options.namespace ?? 'default') : new KeyValueStore();
   const server = new grpc.Server();
   const root = shippedRoot();
 
@@ -67,6 +78,25 @@ export async function startKeyValuePattern(options: KeyValuePatternOptions = {})
       return shutDown(server);
     },
   };
+}
+
+/**
+ * The `storage` slot built from the backend the namespace binds to it. Only
+ * an in-memory store ships with this example, so any other type is refused
+ * before the pattern serves anything.
+ */
+async function storageFromAdmin(admin: string, namespace: string): Promise<KeyValueStore> {
+  const { storage } = await resolveSlots(admin, namespace, KEYVALUE_SLOTS);
+  assertMemStore(namespace, storage);
+  return new KeyValueStore();
+}
+
+function assertMemStore(namespace: string, backend: Backend): void {
+  if (backend.type === 'MEMSTORE') return;
+  throw new SlotBindingError(
+    `namespace '${namespace}': slot 'storage' is bound to backend '${backend.name}' of type ${backend.type}, ` +
+      'but this example pattern can build its storage only from a MEMSTORE backend',
+  );
 }
 
 function basicAnswers(store: KeyValueStore): Record<string, Answer> {
@@ -181,8 +211,10 @@ function shutDown(server: grpc.Server): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { address: { type: 'string', default: DEFAULT_ADDRESS } } });
-  const pattern = await startKeyValuePattern({ address: values.address });
+  const { values } = parseArgs({
+    options: { address: { type: 'string', default: DEFAULT_ADDRESS }, admin: { type: 'string' }, namespace: { type: 'string' } },
+  });
+  const pattern = await startKeyValuePattern({ address: values.address, admin: values.admin, namespace: values.namespace });
   console.log(`keyvalue pattern listening on ${pattern.address}`);
   const stop = (): void => {
     pattern.close().then(() => process.exit(0), () => process.exit(1));
@@ -193,7 +225,8 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((err: unknown) => {
-    console.error(err);
+    // A slot binding refused at start-up is the operator's to fix: its message says what, a stack would not help.
+    console.error(err instanceof SlotBindingError ? `keyvalue pattern: ${err.message}` : err);
     process.exit(1);
   });
 }

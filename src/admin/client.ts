@@ -5,14 +5,17 @@ import {
   Client,
   Metadata,
   credentials,
+  status as Code,
   type ClientReadableStream,
   type MethodDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
 import type { Frontend, Namespace } from '../frontend/model.js';
 import { serviceDefinition, type PlainMessage } from '../grpc/service-definition.js';
+import { MappingError } from '../mapping/proto-json.js';
 import { shippedRoot } from '../protos/root.js';
-import { problemsFromTrailers } from './status-details.js';
+import type { Backend } from './model.js';
+import { badRequestTrailers, problemsFromTrailers } from './status-details.js';
 import type { Problem } from './validation.js';
 
 type Method = MethodDefinition<PlainMessage, PlainMessage>;
@@ -28,15 +31,49 @@ export function problemsOf(error: ServiceError): Problem[] {
   return problemsFromTrailers(error.metadata);
 }
 
+/**
+ * A definition the request message cannot carry (an unknown field, a wrong
+ * enum name) refused as the admin refuses an invalid one: INVALID_ARGUMENT
+ * with the field path inside the definition, as a BadRequest detail too.
+ */
+function unencodableError(err: MappingError): ServiceError {
+  const problem = { field: err.field.replace(/^(backend|frontend|namespace)\./, ''), description: err.message };
+  const details = `${problem.field}: ${problem.description}`;
+  return Object.assign(new Error(`${Code.INVALID_ARGUMENT} INVALID_ARGUMENT: ${details}`), {
+    code: Code.INVALID_ARGUMENT,
+    details,
+    metadata: badRequestTrailers(Code.INVALID_ARGUMENT, details, [problem]),
+  });
+}
+
+/** The request's bytes, or the refusal of a request the message cannot carry. */
+function encodeRequest(unary: Method, request: PlainMessage): Buffer {
+  try {
+    return unary.requestSerialize(request);
+  } catch (err) {
+    throw err instanceof MappingError ? unencodableError(err) : err;
+  }
+}
+
 export interface WatchEvent {
-  kind: 'KIND_UNSPECIFIED' | 'SNAPSHOT' | 'FRONTEND_PUT' | 'FRONTEND_DELETED' | 'NAMESPACE_PUT' | 'NAMESPACE_DELETED';
+  kind:
+    | 'KIND_UNSPECIFIED'
+    | 'SNAPSHOT'
+    | 'FRONTEND_PUT'
+    | 'FRONTEND_DELETED'
+    | 'NAMESPACE_PUT'
+    | 'NAMESPACE_DELETED'
+    | 'BACKEND_PUT'
+    | 'BACKEND_DELETED';
   /** int64 as a decimal string. */
   revision?: string;
   frontend?: Frontend;
   namespace?: Namespace;
+  backend?: Backend;
   name?: string;
   frontends?: Frontend[];
   namespaces?: Namespace[];
+  backends?: Backend[];
 }
 
 export interface ConfigSnapshot {
@@ -78,6 +115,30 @@ export class AdminClient {
   constructor(address: string, options: AdminClientOptions = {}) {
     this.client = new Client(address, credentials.createInsecure(), CHANNEL_OPTIONS);
     this.deadlineMs = options.deadlineMs ?? 10_000;
+  }
+
+  async registerBackend(backend: Backend): Promise<Backend> {
+    return (await this.call('RegisterBackend', { backend })).backend as Backend;
+  }
+
+  /** `expectedRevision` makes the update fail with ABORTED unless the stored one matches. */
+  async updateBackend(backend: Backend, expectedRevision?: string): Promise<Backend> {
+    return (await this.call('UpdateBackend', { backend, expected_revision: expectedRevision })).backend as Backend;
+  }
+
+  /** Returns the revision of the delete. */
+  async deleteBackend(name: string): Promise<string> {
+    return revisionOf(await this.call('DeleteBackend', { name }));
+  }
+
+  /** The backend without its secret (the admin never returns it). */
+  async getBackend(name: string): Promise<Backend> {
+    return (await this.call('GetBackend', { name })).backend as Backend;
+  }
+
+  async listBackends(): Promise<{ backends: Backend[]; revision: string }> {
+    const reply = await this.call('ListBackends', {});
+    return { backends: (reply.backends as Backend[] | undefined) ?? [], revision: revisionOf(reply) };
   }
 
   async registerFrontend(frontend: Frontend): Promise<Frontend> {
@@ -158,11 +219,13 @@ export class AdminClient {
   private call(name: string, request: PlainMessage): Promise<PlainMessage> {
     const unary = method(name);
     return new Promise((resolve, reject) => {
+      // Encoded here, not by grpc-js, which would turn an encoding failure into a bare INTERNAL.
+      const bytes = encodeRequest(unary, request);
       this.client.makeUnaryRequest(
         unary.path,
-        unary.requestSerialize,
+        (encoded: Buffer) => encoded,
         unary.responseDeserialize,
-        request,
+        bytes,
         new Metadata(),
         { deadline: Date.now() + this.deadlineMs },
         (err, reply) => (err ? reject(err) : resolve(reply!)),
@@ -273,6 +336,10 @@ class ConfigWatcher {
         break;
       case 'NAMESPACE_DELETED':
         this.namespaces.delete(event.name!);
+        break;
+      // The proxy serves no backend, but their revisions count: resuming after them must not repeat them.
+      case 'BACKEND_PUT':
+      case 'BACKEND_DELETED':
         break;
       default:
         return;

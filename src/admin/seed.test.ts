@@ -4,7 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { SeedError, seedFromDirectory } from './seed.js';
 import { ConfigStore } from './store.js';
-import { kvFrontend, kvNamespace, storedFrontend, storedNamespace, tempDir } from './testing.js';
+import type { AdminNamespace } from './model.js';
+import { PROJECT_DIR } from '../protos/root.js';
+import { kvFrontend, kvNamespace, memstoreBackend, storedBackend, storedFrontend, storedNamespace, tempDir } from './testing.js';
 
 describe('seedFromDirectory', () => {
   let temp: ReturnType<typeof tempDir>;
@@ -51,7 +53,7 @@ describe('seedFromDirectory', () => {
     store.frontends.put(kvFrontend('existing'));
     store.frontends.delete('existing');
     write('kv.yaml', kvFrontend('kv'));
-    expect(seedFromDirectory(store, temp.dir)).toEqual({ frontends: [], namespaces: [] });
+    expect(seedFromDirectory(store, temp.dir)).toEqual({ backends: [], frontends: [], namespaces: [] });
     expect(store.frontends.list()).toEqual([]);
   });
 
@@ -82,6 +84,41 @@ describe('seedFromDirectory', () => {
     expect(err.failures.get(join(temp.dir, 'unknown-field.yaml'))!.map((p) => p.field)).toEqual(['colour']);
     expect(err.message).toContain(`${join(temp.dir, 'unknown-field.yaml')}:\n  colour: `);
     expect(store.currentRevision()).toBe(0);
+  });
+
+  it('stores backends from backends/, and namespaces binding slots to them', () => {
+    mkdirSync(join(temp.dir, 'backends'));
+    write('kv.yaml', kvFrontend('kv'));
+    write('backends/mem.yaml', memstoreBackend('mem'));
+    const namespace: AdminNamespace = {
+      ...kvNamespace('orders', ['kv']),
+      pattern: { endpoints: ['127.0.0.1:50051'], slots: { storage: { interfaces: ['keyvalue_basic'] } }, slot_bindings: { storage: 'mem' } },
+    };
+    write('namespaces/orders.yaml', namespace);
+    const seeded = seedFromDirectory(store, temp.dir);
+    expect(seeded.backends).toEqual([storedBackend(memstoreBackend('mem'), '1')]);
+    expect(seeded.namespaces).toEqual([storedNamespace(namespace, '3')]);
+  });
+
+  it('refuses a backend file that is invalid or a slot bound to a backend that cannot serve it', () => {
+    mkdirSync(join(temp.dir, 'backends'));
+    write('backends/bad.yaml', { name: 'bad', type: 'KAFKA' });
+    write('backends/bus.yaml', { ...memstoreBackend('bus'), interfaces: ['pubsub_basic'] });
+    write('namespaces/orders.yaml', {
+      ...kvNamespace('orders'),
+      pattern: { endpoints: ['127.0.0.1:50051'], slots: { storage: { interfaces: ['keyvalue_basic'] } }, slot_bindings: { storage: 'bus' } },
+    });
+    const err = seedError();
+    expect(err.failures.get(join(temp.dir, 'backends/bad.yaml'))).toEqual([{ field: 'kafka', description: 'required for a KAFKA backend' }]);
+    expect(err.failures.get(join(temp.dir, 'namespaces/orders.yaml'))!.map((p) => p.description)).toEqual([
+      "slot 'storage' needs interface 'keyvalue_basic', which backend 'bus' does not implement",
+    ]);
+  });
+
+  it('seeds the routes/ directory that ships', () => {
+    const seeded = seedFromDirectory(store, join(PROJECT_DIR, 'routes'));
+    expect(seeded.backends.map((b) => b.name)).toContain('memstore');
+    expect(seeded.namespaces.map((n) => n.name)).toContain('default');
   });
 
   it('works without a namespaces directory', () => {

@@ -1,18 +1,19 @@
 // First-start seed of an empty admin store from YAML files: frontends in a
-// directory, namespaces in its namespaces/ subdirectory. Every file is checked
-// as the ControlPlane service checks a registration, and either all of them
-// are stored or none.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+// directory, backends in its backends/ subdirectory and namespaces in its
+// namespaces/ subdirectory. Every file is checked as the ControlPlane service
+// checks a registration, and either all of them are stored or none.
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { Frontend, Namespace } from '../frontend/model.js';
-import { decodePlain, encodePlain } from '../grpc/service-definition.js';
 import { MappingError } from '../mapping/proto-json.js';
-import { shippedRoot } from '../protos/root.js';
+import type { AdminStore } from './admin-store.js';
+import { DEFINITION_TYPES, readDefinitionFile } from './definition-file.js';
+import type { Backend } from './model.js';
 import type { ConfigStore } from './store.js';
-import { checkFrontend, checkNamespace, formatProblems, type Problem } from './validation.js';
+import { checkBackend, checkFrontend, checkNamespace, formatProblems, type Problem } from './validation.js';
 
 export interface SeedResult {
+  backends: Backend[];
   frontends: Frontend[];
   namespaces: Namespace[];
 }
@@ -29,23 +30,19 @@ function indent(text: string): string {
   return text.replace(/^/gm, '  ');
 }
 
+/** The YAML files of `dir`, none when it does not exist. */
 function yamlFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((entry) => /\.ya?ml$/.test(entry))
     .sort()
     .map((entry) => join(dir, entry));
 }
 
-/**
- * The file's object in the form the gRPC API stores: a round trip through the
- * proto message drops what the model cannot hold and refuses unknown fields.
- */
+/** A definition file's object; its `revision` is the admin's to assign. */
 function readDefinition<T>(file: string, typeName: string): T {
-  const value: unknown = parseYaml(readFileSync(file, 'utf8'));
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a YAML mapping');
-  const { revision: _assignedByAdmin, ...definition } = value as Record<string, unknown>;
-  const type = shippedRoot().lookupType(typeName);
-  return decodePlain(type, encodePlain(type, definition)) as T;
+  const { revision: _assignedByAdmin, ...definition } = readDefinitionFile<T & { revision?: string }>(file, typeName);
+  return definition as T;
 }
 
 interface Parsed<T> {
@@ -78,27 +75,66 @@ function flagDuplicateNames<T extends { name: string }>(parsed: Parsed<T>[]): vo
   }
 }
 
-/** Seeds an empty store (revision 0) from `dir`; returns what it stored, nothing if the store was not empty. */
-export function seedFromDirectory(store: ConfigStore, dir: string): SeedResult {
-  if (store.currentRevision() !== 0) return { frontends: [], namespaces: [] };
-
-  const frontends = parseFiles<Frontend>(yamlFiles(dir), 'prism.frontend.v1.Frontend', checkFrontend);
+/** Every definition under `dir`, checked together; throws SeedError naming each failing file. */
+function readSeedDirectory(dir: string): SeedResult {
+  const frontends = parseFiles<Frontend>(yamlFiles(dir), DEFINITION_TYPES.frontend, checkFrontend);
   flagDuplicateNames(frontends);
-  const byName = new Map(frontends.flatMap((f) => (f.value ? [[f.value.name, f.value] as const] : [])));
-
-  const namespaceDir = join(dir, 'namespaces');
-  const namespaceFiles = existsSync(namespaceDir) ? yamlFiles(namespaceDir) : [];
-  const namespaces = parseFiles<Namespace>(namespaceFiles, 'prism.admin.v1.Namespace', (namespace) => {
-    const { invalid, missingReferences } = checkNamespace(namespace, (name) => byName.get(name));
+  const backends = parseFiles<Backend>(yamlFiles(join(dir, 'backends')), DEFINITION_TYPES.backend, checkBackend);
+  flagDuplicateNames(backends);
+  const frontendsByName = byName(frontends);
+  const backendsByName = byName(backends);
+  const namespaces = parseFiles<Namespace>(yamlFiles(join(dir, 'namespaces')), DEFINITION_TYPES.namespace, (namespace) => {
+    const { invalid, missingReferences } = checkNamespace(
+      namespace,
+      (name) => frontendsByName.get(name),
+      (name) => backendsByName.get(name),
+    );
     return [...invalid, ...missingReferences];
   });
   flagDuplicateNames(namespaces);
 
-  const failures = new Map([...frontends, ...namespaces].filter((p) => p.problems.length).map((p) => [p.file, p.problems]));
+  const all = [...frontends, ...backends, ...namespaces];
+  const failures = new Map(all.filter((p) => p.problems.length).map((p) => [p.file, p.problems]));
   if (failures.size) throw new SeedError(failures);
+  const values = <T>(parsed: Parsed<T>[]) => parsed.map((p) => p.value!);
+  return { backends: values(backends), frontends: values(frontends), namespaces: values(namespaces) };
+}
 
+function byName<T extends { name: string }>(parsed: Parsed<T>[]): Map<string, T> {
+  return new Map(parsed.flatMap((p) => (p.value ? [[p.value.name, p.value] as const] : [])));
+}
+
+function nothingSeeded(): SeedResult {
+  return { backends: [], frontends: [], namespaces: [] };
+}
+
+const CREATE = { mode: 'create' } as const;
+
+/** Seeds an empty store (revision 0) from `dir`; returns what it stored, nothing if the store was not empty. */
+export function seedFromDirectory(store: ConfigStore, dir: string): SeedResult {
+  if (store.currentRevision() !== 0) return nothingSeeded();
+  const seed = readSeedDirectory(dir);
   return store.atomically(() => ({
-    frontends: frontends.map((f) => store.frontends.put(f.value!, { mode: 'create' })),
-    namespaces: namespaces.map((n) => store.namespaces.put(n.value!, { mode: 'create' })),
+    backends: seed.backends.map((b) => store.backends.put(b, CREATE)),
+    frontends: seed.frontends.map((f) => store.frontends.put(f, CREATE)),
+    namespaces: seed.namespaces.map((n) => store.namespaces.put(n, CREATE)),
   }));
+}
+
+/**
+ * seedFromDirectory() for any AdminStore. Several admin processes may start
+ * on one new database at once: the emptiness check is repeated inside the
+ * write transaction, so exactly one of them seeds.
+ */
+export async function seedAdminStore(store: AdminStore, dir: string): Promise<SeedResult> {
+  if ((await store.currentRevision()) !== 0) return nothingSeeded();
+  const seed = readSeedDirectory(dir);
+  return store.transaction(async (tx) => {
+    const stored = nothingSeeded();
+    if ((await tx.revision()) !== 0) return stored;
+    for (const backend of seed.backends) stored.backends.push(await tx.put('backend', backend, CREATE));
+    for (const frontend of seed.frontends) stored.frontends.push(await tx.put('frontend', frontend, CREATE));
+    for (const namespace of seed.namespaces) stored.namespaces.push(await tx.put('namespace', namespace, CREATE));
+    return stored;
+  });
 }

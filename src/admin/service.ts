@@ -1,5 +1,6 @@
-// The ControlPlane gRPC server: registers, updates, deletes and lists frontends
-// and namespaces in a ConfigStore, and streams every change to watchers.
+// The ControlPlane gRPC server: registers, updates, deletes and lists
+// backends, frontends and namespaces in an AdminStore, and streams every
+// change to watchers.
 import {
   Metadata,
   Server,
@@ -12,12 +13,15 @@ import {
   type sendUnaryData,
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { Frontend, Namespace } from '../frontend/model.js';
+import type { Frontend } from '../frontend/model.js';
 import { serviceDefinition, type PlainMessage } from '../grpc/service-definition.js';
 import { shippedRoot } from '../protos/root.js';
+import { SqliteAdminStore, type AdminStore, type StoreTransaction } from './admin-store.js';
+import type { AdminNamespace, Backend } from './model.js';
+import { unmetInterfaces, unmetInterfaceMessage } from './slots.js';
 import { badRequestTrailers } from './status-details.js';
-import { StoreConflictError, type Change, type ConfigStore, type PutOptions, type Snapshot } from './store.js';
-import { checkFrontend, checkNamespace, formatProblems, type Problem } from './validation.js';
+import { ConfigStore, StoreConflictError, type Change, type PutOptions, type Snapshot } from './store.js';
+import { checkBackend, checkFrontend, checkNamespace, formatProblems, type Problem } from './validation.js';
 
 export const DEFAULT_ADMIN_ADDRESS = '127.0.0.1:8970';
 
@@ -63,45 +67,107 @@ function withoutRevision<T extends { revision?: string }>(value: T): T {
   return rest as T;
 }
 
-function assertValidFrontend(frontend: Frontend): void {
-  const problems = checkFrontend(frontend);
+function assertValid(problems: readonly Problem[]): void {
   if (problems.length) throw problemsError(Code.INVALID_ARGUMENT, problems);
 }
 
-function assertValidNamespace(namespace: Namespace, findFrontend: (name: string) => Frontend | undefined): void {
-  const { invalid, missingReferences } = checkNamespace(namespace, findFrontend);
+function quotedList(names: readonly string[]): string {
+  return names.map((n) => `'${n}'`).join(', ');
+}
+
+/** The backends and frontends `namespace` refers to, read in `tx`, as the lookups checkNamespace takes. */
+async function referencedObjects(tx: StoreTransaction, namespace: AdminNamespace) {
+  const load = async <K extends 'backend' | 'frontend'>(kind: K, names: string[]) => {
+    const entries = await Promise.all(names.map(async (name) => [name, await tx.get(kind, name)] as const));
+    return new Map(entries);
+  };
+  const frontends = await load('frontend', (namespace.frontends ?? []).map((b) => b.frontend));
+  const backends = await load('backend', Object.values(namespace.pattern?.slot_bindings ?? {}));
+  return { findFrontend: (name: string) => frontends.get(name), findBackend: (name: string) => backends.get(name) };
+}
+
+async function assertValidNamespace(tx: StoreTransaction, namespace: AdminNamespace): Promise<void> {
+  const { findFrontend, findBackend } = await referencedObjects(tx, namespace);
+  const { invalid, missingReferences } = checkNamespace(namespace, findFrontend, findBackend);
   // Shape problems first: a definition that is wrong in itself is wrong whatever is registered.
   if (invalid.length) throw problemsError(Code.INVALID_ARGUMENT, [...invalid, ...missingReferences]);
   if (missingReferences.length) throw problemsError(Code.FAILED_PRECONDITION, missingReferences);
 }
 
-function bindingNamespaces(store: ConfigStore, frontendName: string): Namespace[] {
-  return store.namespaces.list().filter((ns) => ns.frontends?.some((b) => b.frontend === frontendName));
+async function namespacesWhere(tx: StoreTransaction, test: (ns: AdminNamespace) => boolean): Promise<AdminNamespace[]> {
+  return (await tx.list('namespace')).filter(test);
+}
+
+const bindsFrontend = (name: string) => (ns: AdminNamespace) => !!ns.frontends?.some((b) => b.frontend === name);
+
+/** The slots of `ns` bound to backend `name`. */
+function slotsBoundTo(ns: AdminNamespace, name: string): string[] {
+  return Object.entries(ns.pattern?.slot_bindings ?? {}).flatMap(([slot, backend]) => (backend === name ? [slot] : []));
 }
 
 /** An updated frontend may move a binding onto another binding's listener and base path. */
-function assertBindingsStillValid(store: ConfigStore, frontendName: string): void {
-  const findFrontend = (name: string) => store.frontends.get(name);
-  const conflicts = bindingNamespaces(store, frontendName).flatMap((ns) =>
-    checkNamespace(ns, findFrontend).invalid.map((p) => `namespace '${ns.name}' ${p.field}: ${p.description}`),
+async function assertBindingsStillValid(tx: StoreTransaction, frontendName: string): Promise<void> {
+  const conflicts: string[] = [];
+  for (const ns of await namespacesWhere(tx, bindsFrontend(frontendName))) {
+    const { findFrontend, findBackend } = await referencedObjects(tx, ns);
+    const { invalid } = checkNamespace(ns, findFrontend, findBackend);
+    conflicts.push(...invalid.map((p) => `namespace '${ns.name}' ${p.field}: ${p.description}`));
+  }
+  if (conflicts.length) throw new AdminError(Code.FAILED_PRECONDITION, conflicts.join('\n'));
+}
+
+/** An updated backend must still implement what every slot bound to it needs. */
+async function assertSlotsStillServed(tx: StoreTransaction, backend: Backend): Promise<void> {
+  const conflicts = (await namespacesWhere(tx, (ns) => slotsBoundTo(ns, backend.name).length > 0)).flatMap((ns) =>
+    slotsBoundTo(ns, backend.name).flatMap((slot) =>
+      unmetInterfaces(ns.pattern?.slots?.[slot]?.interfaces ?? [], backend).map(
+        (iface) => `namespace '${ns.name}' pattern.slot_bindings.${slot}: ${unmetInterfaceMessage(slot, backend.name, iface)}`,
+      ),
+    ),
   );
   if (conflicts.length) throw new AdminError(Code.FAILED_PRECONDITION, conflicts.join('\n'));
 }
 
-function assertFrontendUnbound(store: ConfigStore, name: string): void {
-  const namespaces = bindingNamespaces(store, name).map((ns) => ns.name);
+async function assertFrontendUnbound(tx: StoreTransaction, name: string): Promise<void> {
+  const namespaces = (await namespacesWhere(tx, bindsFrontend(name))).map((ns) => ns.name);
   if (namespaces.length) {
     throw new AdminError(
       Code.FAILED_PRECONDITION,
-      `frontend '${name}' is bound by namespace${namespaces.length > 1 ? 's' : ''} ${namespaces.map((n) => `'${n}'`).join(', ')}`,
+      `frontend '${name}' is bound by namespace${namespaces.length > 1 ? 's' : ''} ${quotedList(namespaces)}`,
     );
   }
+}
+
+async function assertBackendUnbound(tx: StoreTransaction, name: string): Promise<void> {
+  const uses = (await namespacesWhere(tx, (ns) => slotsBoundTo(ns, name).length > 0)).map(
+    (ns) => `namespace '${ns.name}' (slot${slotsBoundTo(ns, name).length > 1 ? 's' : ''} ${quotedList(slotsBoundTo(ns, name))})`,
+  );
+  if (uses.length) throw new AdminError(Code.FAILED_PRECONDITION, `backend '${name}' is bound by ${uses.join(', ')}`);
+}
+
+/** The backend as the API shows it: the write-only secret replaced by `secret_set`. */
+function redactSecret(backend: Backend): Backend {
+  if (!backend.credentials) return backend;
+  const { secret, secret_set: _computed, ...credentials } = backend.credentials;
+  return { ...backend, credentials: secret ? { ...credentials, secret_set: true } : credentials };
+}
+
+/**
+ * The backend to store: a fetched backend sent back unchanged (secret_set
+ * true, no secret, no new secret_ref) keeps the stored secret.
+ */
+function withKeptSecret(incoming: Backend, stored: Backend | undefined): Backend {
+  if (!incoming.credentials) return incoming;
+  const { secret, secret_set: keep, ...credentials } = incoming.credentials;
+  const kept = secret || (keep && !credentials.secret_ref ? stored?.credentials?.secret : undefined);
+  return { ...incoming, credentials: kept ? { ...credentials, secret: kept } : credentials };
 }
 
 function snapshotEvent(snapshot: Snapshot): PlainMessage {
   return {
     kind: 'SNAPSHOT',
     revision: String(snapshot.revision),
+    backends: snapshot.backends.map(redactSecret),
     frontends: snapshot.frontends,
     namespaces: snapshot.namespaces,
   };
@@ -109,7 +175,8 @@ function snapshotEvent(snapshot: Snapshot): PlainMessage {
 
 function changeEvent(change: Change): PlainMessage {
   const { revision, ...rest } = change;
-  return { ...rest, revision: String(revision) };
+  const event = { ...rest, revision: String(revision) };
+  return 'backend' in change ? { ...event, backend: redactSecret(change.backend) } : event;
 }
 
 /** expected_revision counts for updates only, and 0 means any. */
@@ -118,52 +185,96 @@ function putOptions(mode: 'create' | 'update', request: PlainMessage): PutOption
   return { mode, expectedRevision: expected || undefined };
 }
 
-type Unary = (request: PlainMessage) => PlainMessage;
+type Unary = (request: PlainMessage) => Promise<PlainMessage>;
+type Mode = 'create' | 'update';
 
-/** The handlers, synchronous over the store so each check and its write happen in one turn. */
-function controlPlaneHandlers(store: ConfigStore): Record<string, Unary> {
-  const putFrontend = (mode: 'create' | 'update') => (request: PlainMessage) => {
-    const frontend = withoutRevision(requiredMessage<Frontend>(request, 'frontend'));
-    assertValidFrontend(frontend);
-    const stored = store.atomically(() => {
-      const written = store.frontends.put(frontend, putOptions(mode, request));
+/**
+ * The handlers. Each check and the write it guards run in one store
+ * transaction, so no other writer (of this admin or another on the same
+ * store) can change what was checked before the write commits.
+ */
+function controlPlaneHandlers(store: AdminStore): Record<string, Unary> {
+  const putBackend = (mode: Mode) => async (request: PlainMessage) => {
+    const backend = withoutRevision(requiredMessage<Backend>(request, 'backend'));
+    assertValid(checkBackend(backend));
+    const stored = await store.transaction(async (tx) => {
+      const written = await tx.put('backend', withKeptSecret(backend, await tx.get('backend', backend.name)), putOptions(mode, request));
       // Checked against the written state, after the store's own NOT_FOUND / ABORTED; a throw rolls it back.
-      if (mode === 'update') assertBindingsStillValid(store, written.name);
+      if (mode === 'update') await assertSlotsStillServed(tx, written);
+      return written;
+    });
+    return { backend: redactSecret(stored) };
+  };
+  const putFrontend = (mode: Mode) => async (request: PlainMessage) => {
+    const frontend = withoutRevision(requiredMessage<Frontend>(request, 'frontend'));
+    assertValid(checkFrontend(frontend));
+    const stored = await store.transaction(async (tx) => {
+      const written = await tx.put('frontend', frontend, putOptions(mode, request));
+      if (mode === 'update') await assertBindingsStillValid(tx, written.name);
       return written;
     });
     return { frontend: stored };
   };
-  const putNamespace = (mode: 'create' | 'update') => (request: PlainMessage) => {
-    const namespace = withoutRevision(requiredMessage<Namespace>(request, 'namespace'));
-    assertValidNamespace(namespace, (name) => store.frontends.get(name));
-    return { namespace: store.namespaces.put(namespace, putOptions(mode, request)) };
+  const putNamespace = (mode: Mode) => async (request: PlainMessage) => {
+    const namespace = withoutRevision(requiredMessage<AdminNamespace>(request, 'namespace'));
+    const stored = await store.transaction(async (tx) => {
+      await assertValidNamespace(tx, namespace);
+      return tx.put('namespace', namespace, putOptions(mode, request));
+    });
+    return { namespace: stored };
   };
   const named = (request: PlainMessage) => String(request.name ?? '');
   const found = <T>(kind: string, name: string, value: T | undefined): T => {
     if (value === undefined) throw new AdminError(Code.NOT_FOUND, `${kind} '${name}' not found`);
     return value;
   };
+  const deleted = (revision: number) => ({ revision: String(revision) });
 
   return {
+    RegisterBackend: putBackend('create'),
+    UpdateBackend: putBackend('update'),
+    DeleteBackend: async (request) => {
+      const name = named(request);
+      return deleted(
+        await store.transaction(async (tx) => {
+          found('backend', name, await tx.get('backend', name));
+          await assertBackendUnbound(tx, name);
+          return tx.delete('backend', name);
+        }),
+      );
+    },
+    GetBackend: async (request) => ({
+      backend: redactSecret(found('backend', named(request), await store.get('backend', named(request)))),
+    }),
+    ListBackends: async () => {
+      const { revision, backends } = await store.snapshot();
+      return { backends: backends.map(redactSecret), revision: String(revision) };
+    },
     RegisterFrontend: putFrontend('create'),
     UpdateFrontend: putFrontend('update'),
-    DeleteFrontend: (request) => {
+    DeleteFrontend: async (request) => {
       const name = named(request);
-      found('frontend', name, store.frontends.get(name));
-      assertFrontendUnbound(store, name);
-      return { revision: String(store.frontends.delete(name)) };
+      return deleted(
+        await store.transaction(async (tx) => {
+          found('frontend', name, await tx.get('frontend', name));
+          await assertFrontendUnbound(tx, name);
+          return tx.delete('frontend', name);
+        }),
+      );
     },
-    GetFrontend: (request) => ({ frontend: found('frontend', named(request), store.frontends.get(named(request))) }),
-    ListFrontends: () => {
-      const { revision, frontends } = store.snapshot();
+    GetFrontend: async (request) => ({ frontend: found('frontend', named(request), await store.get('frontend', named(request))) }),
+    ListFrontends: async () => {
+      const { revision, frontends } = await store.snapshot();
       return { frontends, revision: String(revision) };
     },
     RegisterNamespace: putNamespace('create'),
     UpdateNamespace: putNamespace('update'),
-    DeleteNamespace: (request) => ({ revision: String(store.namespaces.delete(named(request))) }),
-    GetNamespace: (request) => ({ namespace: found('namespace', named(request), store.namespaces.get(named(request))) }),
-    ListNamespaces: () => {
-      const { revision, namespaces } = store.snapshot();
+    DeleteNamespace: async (request) => deleted(await store.transaction((tx) => tx.delete('namespace', named(request)))),
+    GetNamespace: async (request) => ({
+      namespace: found('namespace', named(request), await store.get('namespace', named(request))),
+    }),
+    ListNamespaces: async () => {
+      const { revision, namespaces } = await store.snapshot();
       return { namespaces, revision: String(revision) };
     },
   };
@@ -172,7 +283,8 @@ function controlPlaneHandlers(store: ConfigStore): Record<string, Unary> {
 export interface AdminServerOptions {
   /** host:port; port 0 picks a free port. */
   address?: string;
-  store: ConfigStore;
+  /** The embedded SQLite store, or any AdminStore (Postgres). The caller closes it. */
+  store: ConfigStore | AdminStore;
   logger?: Logger;
 }
 
@@ -182,33 +294,69 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
+type WatchCall = ServerWritableStream<PlainMessage, PlainMessage>;
+
 /** Watch streams outlive any graceful shutdown, so close() ends them itself. */
 class Watchers {
-  private readonly active = new Map<ServerWritableStream<PlainMessage, PlainMessage>, () => void>();
+  private readonly active = new Map<WatchCall, () => void>();
 
-  constructor(private readonly store: ConfigStore) {}
+  constructor(private readonly store: AdminStore) {}
 
-  open(call: ServerWritableStream<PlainMessage, PlainMessage>): void {
+  /**
+   * Sends the changes after the requested revision (or a snapshot), then
+   * every change as it commits: each revision once, in order.
+   */
+  async open(call: WatchCall): Promise<void> {
     // Headers now, so the client knows it is connected before any change.
     call.sendMetadata(new Metadata());
-    // Backlog read and subscription in the same synchronous turn: no write can fall between them.
     const after = revisionField(call.request.after_revision);
-    const backlog = after > 0 ? this.store.changesAfter(after) : null;
-    const first = backlog ? backlog.map(changeEvent) : [snapshotEvent(this.store.snapshot())];
-    for (const event of first) call.write(event);
-    const unsubscribe = this.store.onChange((change) => call.write(changeEvent(change)));
+    let sent = after;
+    const send = (change: Change) => {
+      // The backlog or snapshot may already hold a change that was also queued.
+      if (change.revision <= sent) return;
+      sent = change.revision;
+      call.write(changeEvent(change));
+    };
+    // Subscribed before the backlog is read, so a change committed meanwhile is queued, not lost.
+    let queued: Change[] | undefined = [];
+    const unsubscribe = this.store.subscribe({
+      change: (change) => (queued ? queued.push(change) : send(change)),
+      lost: (reason) => this.end(call, reason),
+    });
     this.active.set(call, unsubscribe);
     call.on('cancelled', () => this.forget(call));
+    let backlog: Change[] | null;
+    let snapshot: Snapshot | undefined;
+    try {
+      backlog = after > 0 ? await this.store.changesAfter(after) : null;
+      if (!backlog) snapshot = await this.store.snapshot();
+    } catch (err) {
+      this.end(call, `admin store: ${(err as Error).message}`);
+      return;
+    }
+    // Cancelled, or ended by the store, while the backlog was read.
+    if (!this.active.has(call)) return;
+    if (snapshot) {
+      sent = snapshot.revision;
+      call.write(snapshotEvent(snapshot));
+    }
+    backlog?.forEach(send);
+    queued.forEach(send);
+    queued = undefined;
   }
 
   closeAll(): void {
-    for (const call of [...this.active.keys()]) {
-      this.forget(call);
-      call.emit('error', { code: Code.UNAVAILABLE, details: 'admin server shutting down' });
-    }
+    for (const call of [...this.active.keys()]) this.end(call, 'admin server shutting down');
   }
 
-  private forget(call: ServerWritableStream<PlainMessage, PlainMessage>): void {
+  /** Ends the stream with UNAVAILABLE: the client resumes from the last revision it got. */
+  private end(call: WatchCall, reason: string): void {
+    if (!this.active.has(call)) return;
+    this.forget(call);
+    call.emit('error', { code: Code.UNAVAILABLE, details: reason });
+  }
+
+  private forget(call: WatchCall): void {
     this.active.get(call)?.();
     this.active.delete(call);
   }
@@ -216,22 +364,24 @@ class Watchers {
 
 /** The name of the object a request is about, for logs. */
 function subjectOf(request: PlainMessage): unknown {
-  const nested = (request.frontend ?? request.namespace) as { name?: string } | undefined;
+  const nested = (request.backend ?? request.frontend ?? request.namespace) as { name?: string } | undefined;
   return request.name ?? nested?.name;
 }
 
 function unaryHandler(name: string, handle: Unary, logger: Logger | undefined) {
   return (call: ServerUnaryCall<PlainMessage, PlainMessage>, callback: sendUnaryData<PlainMessage>) => {
-    try {
-      const reply = handle(call.request);
-      if (!/^(Get|List)/.test(name)) logger?.info({ method: name, name: subjectOf(call.request) }, 'admin write');
-      callback(null, reply);
-    } catch (err) {
-      const status = toStatus(err);
-      if (status.code === Code.INTERNAL) logger?.error({ err, method: name }, 'admin call failed');
-      else logger?.debug({ method: name, code: status.code, details: status.details }, 'admin call refused');
-      callback(status);
-    }
+    handle(call.request).then(
+      (reply) => {
+        if (!/^(Get|List)/.test(name)) logger?.info({ method: name, name: subjectOf(call.request) }, 'admin write');
+        callback(null, reply);
+      },
+      (err: unknown) => {
+        const status = toStatus(err);
+        if (status.code === Code.INTERNAL) logger?.error({ err, method: name }, 'admin call failed');
+        else logger?.debug({ method: name, code: status.code, details: status.details }, 'admin call refused');
+        callback(status);
+      },
+    );
   };
 }
 
@@ -253,11 +403,12 @@ function shutdown(server: Server, graceMs: number): Promise<void> {
 }
 
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
-  const { address = DEFAULT_ADMIN_ADDRESS, store, logger } = options;
+  const { address = DEFAULT_ADMIN_ADDRESS, logger } = options;
+  const store = options.store instanceof ConfigStore ? new SqliteAdminStore(options.store) : options.store;
   const definition = serviceDefinition(shippedRoot().lookupService('prism.admin.v1.ControlPlane'));
   const watchers = new Watchers(store);
   const implementation: UntypedServiceImplementation = {
-    Watch: (call: ServerWritableStream<PlainMessage, PlainMessage>) => watchers.open(call),
+    Watch: (call: WatchCall) => void watchers.open(call),
   };
   for (const [name, handle] of Object.entries(controlPlaneHandlers(store))) {
     implementation[name] = unaryHandler(name, handle, logger);

@@ -1,24 +1,67 @@
-// The admin's durable store: frontends and namespaces keyed by name, one
-// global revision, and an append-only change log that watchers resume from.
-// SQLite in WAL mode with synchronous=FULL, so every write that returned is on
-// disk before the caller acknowledges it.
+// The admin's durable store: backends, frontends and namespaces keyed by
+// name, one global revision, and an append-only change log that watchers
+// resume from. SQLite in WAL mode with synchronous=FULL, so every write that
+// returned is on disk before the caller acknowledges it. The types and rules
+// here are shared with the Postgres store; this file imports no other module
+// of the project at run time (its crash test runs it alone).
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Frontend, Namespace } from '../frontend/model.js';
+import type { Backend } from './model.js';
 
 export const DEFAULT_STORE_FILE = './.prism/admin.db';
 /** How many changes the log keeps; resuming from before them needs a snapshot. */
 export const DEFAULT_HISTORY_LIMIT = 10_000;
 
+/** The registries, by the name their objects go by in the API. */
+export interface StoredObjects {
+  backend: Backend;
+  frontend: Frontend;
+  namespace: Namespace;
+}
+export type ObjectKind = keyof StoredObjects;
+
 export type Change =
   | { revision: number; kind: 'FRONTEND_PUT'; name: string; frontend: Frontend }
   | { revision: number; kind: 'FRONTEND_DELETED'; name: string }
   | { revision: number; kind: 'NAMESPACE_PUT'; name: string; namespace: Namespace }
-  | { revision: number; kind: 'NAMESPACE_DELETED'; name: string };
+  | { revision: number; kind: 'NAMESPACE_DELETED'; name: string }
+  | { revision: number; kind: 'BACKEND_PUT'; name: string; backend: Backend }
+  | { revision: number; kind: 'BACKEND_DELETED'; name: string };
+
+const PUT_KINDS = { backend: 'BACKEND_PUT', frontend: 'FRONTEND_PUT', namespace: 'NAMESPACE_PUT' } as const;
+const DELETED_KINDS = { backend: 'BACKEND_DELETED', frontend: 'FRONTEND_DELETED', namespace: 'NAMESPACE_DELETED' } as const;
+/** The object kind a *_PUT change carries. */
+const PUT_OBJECT: Partial<Record<Change['kind'], ObjectKind>> = {
+  BACKEND_PUT: 'backend',
+  FRONTEND_PUT: 'frontend',
+  NAMESPACE_PUT: 'namespace',
+};
+
+export function putChange<K extends ObjectKind>(kind: K, revision: number, stored: StoredObjects[K]): Change {
+  return { revision, kind: PUT_KINDS[kind], name: stored.name, [kind]: stored } as Change;
+}
+
+export function deleteChange(kind: ObjectKind, revision: number, name: string): Change {
+  return { revision, kind: DELETED_KINDS[kind], name };
+}
+
+/** The object a change carries (what its log row keeps as body), null for a delete. */
+export function changedObject(change: Change): StoredObjects[ObjectKind] | null {
+  const kind = PUT_OBJECT[change.kind];
+  return kind ? (change as unknown as Record<ObjectKind, StoredObjects[ObjectKind]>)[kind] : null;
+}
+
+/** A change rebuilt from its log row. */
+export function changeFrom(revision: number, kind: Change['kind'], name: string, body: unknown): Change {
+  const objectKind = PUT_OBJECT[kind];
+  return (objectKind ? { revision, kind, name, [objectKind]: body } : { revision, kind, name }) as Change;
+}
 
 export interface Snapshot {
   revision: number;
+  backends: Backend[];
   frontends: Frontend[];
   namespaces: Namespace[];
 }
@@ -40,21 +83,42 @@ export class StoreConflictError extends Error {
   }
 }
 
-interface Named {
-  name: string;
-  revision?: string;
+/**
+ * Why a put of `name` is refused given the stored object's revision
+ * (undefined: none stored), or undefined when it may go ahead.
+ */
+export function putConflict(
+  kind: ObjectKind,
+  name: string,
+  current: number | undefined,
+  { mode = 'upsert', expectedRevision }: PutOptions,
+): StoreConflictError | undefined {
+  if (mode === 'create' && current !== undefined) {
+    return new StoreConflictError('exists', `${kind} '${name}' already exists`);
+  }
+  if (mode === 'update' && current === undefined) {
+    return new StoreConflictError('missing', `${kind} '${name}' not found`);
+  }
+  if (expectedRevision !== undefined && current !== expectedRevision) {
+    return new StoreConflictError('revision', `${kind} '${name}' is at revision ${current ?? 'none'}, not ${expectedRevision}`);
+  }
+  return undefined;
+}
+
+export function missingError(kind: ObjectKind, name: string): StoreConflictError {
+  return new StoreConflictError('missing', `${kind} '${name}' not found`);
 }
 
 type ChangeListener = (change: Change) => void;
 
 /** One table of named objects; every write bumps the store's revision and logs a change. */
-export class Collection<T extends Named> {
+export class Collection<K extends ObjectKind> {
   private readonly statements;
 
   constructor(
     private readonly store: ConfigStore,
     db: Database.Database,
-    readonly kind: 'frontend' | 'namespace',
+    readonly kind: K,
     table: string,
   ) {
     this.statements = {
@@ -69,56 +133,32 @@ export class Collection<T extends Named> {
     };
   }
 
-  get(name: string): T | undefined {
+  get(name: string): StoredObjects[K] | undefined {
     const row = this.statements.get.get(name);
-    return row ? (JSON.parse(row.body) as T) : undefined;
+    return row ? (JSON.parse(row.body) as StoredObjects[K]) : undefined;
   }
 
-  list(): T[] {
-    return this.statements.list.all().map((row) => JSON.parse(row.body) as T);
+  list(): StoredObjects[K][] {
+    return this.statements.list.all().map((row) => JSON.parse(row.body) as StoredObjects[K]);
   }
 
   /** Stores `value` (its `revision` is replaced by the write's) and returns what was stored. */
-  put(value: T, options: PutOptions = {}): T {
+  put(value: StoredObjects[K], options: PutOptions = {}): StoredObjects[K] {
     return this.store.write((revision) => {
-      this.checkPut(value.name, options);
+      const conflict = putConflict(this.kind, value.name, this.statements.revisionOf.get(value.name)?.revision, options);
+      if (conflict) throw conflict;
       const stored = { ...value, revision: String(revision) };
       this.statements.upsert.run(value.name, revision, JSON.stringify(stored));
-      return { result: stored, change: this.putChange(revision, stored) };
+      return { result: stored, change: putChange(this.kind, revision, stored) };
     });
   }
 
   /** Removes `name`; returns the revision of the delete. */
   delete(name: string): number {
     return this.store.write((revision) => {
-      if (this.statements.remove.run(name).changes === 0) {
-        throw new StoreConflictError('missing', `${this.kind} '${name}' not found`);
-      }
-      const kind = this.kind === 'frontend' ? 'FRONTEND_DELETED' : 'NAMESPACE_DELETED';
-      return { result: revision, change: { revision, kind, name } };
+      if (this.statements.remove.run(name).changes === 0) throw missingError(this.kind, name);
+      return { result: revision, change: deleteChange(this.kind, revision, name) };
     });
-  }
-
-  private checkPut(name: string, { mode = 'upsert', expectedRevision }: PutOptions): void {
-    const current = this.statements.revisionOf.get(name)?.revision;
-    if (mode === 'create' && current !== undefined) {
-      throw new StoreConflictError('exists', `${this.kind} '${name}' already exists`);
-    }
-    if (mode === 'update' && current === undefined) {
-      throw new StoreConflictError('missing', `${this.kind} '${name}' not found`);
-    }
-    if (expectedRevision !== undefined && current !== expectedRevision) {
-      throw new StoreConflictError(
-        'revision',
-        `${this.kind} '${name}' is at revision ${current ?? 'none'}, not ${expectedRevision}`,
-      );
-    }
-  }
-
-  private putChange(revision: number, stored: T): Change {
-    return this.kind === 'frontend'
-      ? { revision, kind: 'FRONTEND_PUT', name: stored.name, frontend: stored as unknown as Frontend }
-      : { revision, kind: 'NAMESPACE_PUT', name: stored.name, namespace: stored as unknown as Namespace };
   }
 }
 
@@ -127,6 +167,7 @@ const SCHEMA = `
   INSERT OR IGNORE INTO meta (key, value) VALUES ('revision', 0), ('pruned_through', 0);
   CREATE TABLE IF NOT EXISTS frontends (name TEXT PRIMARY KEY, revision INTEGER NOT NULL, body TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, revision INTEGER NOT NULL, body TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS backends (name TEXT PRIMARY KEY, revision INTEGER NOT NULL, body TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS changes (
     revision INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, body TEXT
   );
@@ -144,8 +185,9 @@ export interface StoreOptions {
 }
 
 export class ConfigStore {
-  readonly frontends: Collection<Frontend>;
-  readonly namespaces: Collection<Namespace>;
+  readonly backends: Collection<'backend'>;
+  readonly frontends: Collection<'frontend'>;
+  readonly namespaces: Collection<'namespace'>;
   private readonly db: Database.Database;
   private readonly historyLimit: number;
   private readonly listeners = new Set<ChangeListener>();
@@ -171,8 +213,14 @@ export class ConfigStore {
         'SELECT revision, kind, name, body FROM changes WHERE revision > ? ORDER BY revision',
       ),
     };
-    this.frontends = new Collection<Frontend>(this, this.db, 'frontend', 'frontends');
-    this.namespaces = new Collection<Namespace>(this, this.db, 'namespace', 'namespaces');
+    this.backends = new Collection(this, this.db, 'backend', 'backends');
+    this.frontends = new Collection(this, this.db, 'frontend', 'frontends');
+    this.namespaces = new Collection(this, this.db, 'namespace', 'namespaces');
+  }
+
+  collection<K extends ObjectKind>(kind: K): Collection<K> {
+    const collections = { backend: this.backends, frontend: this.frontends, namespace: this.namespaces };
+    return collections[kind] as unknown as Collection<K>;
   }
 
   currentRevision(): number {
@@ -183,6 +231,7 @@ export class ConfigStore {
   snapshot(): Snapshot {
     return this.db.transaction(() => ({
       revision: this.currentRevision(),
+      backends: this.backends.list(),
       frontends: this.frontends.list(),
       namespaces: this.namespaces.list(),
     }))();
@@ -197,7 +246,9 @@ export class ConfigStore {
     return this.db.transaction(() => {
       const prunedThrough = this.statements.meta.get('pruned_through')!.value;
       if (revision < prunedThrough || revision > this.currentRevision()) return null;
-      return this.statements.changesAfter.all(revision).map(changeFromRow);
+      return this.statements.changesAfter.all(revision).map((row) =>
+        changeFrom(row.revision, row.kind, row.name, row.body === null ? null : JSON.parse(row.body)),
+      );
     })();
   }
 
@@ -210,6 +261,28 @@ export class ConfigStore {
   /** Runs `fn` in one transaction: all of its writes are stored, or none. */
   atomically<R>(fn: () => R): R {
     return this.transact(fn);
+  }
+
+  /**
+   * atomically() for a callback that awaits: the write lock is held until it
+   * settles. Meant for callers whose awaits are on this store alone (see
+   * SqliteAdminStore), so nothing else runs on the connection meanwhile.
+   */
+  async atomicallyAsync<R>(fn: () => Promise<R>): Promise<R> {
+    if (this.db.inTransaction) throw new Error('atomicallyAsync does not nest');
+    const mark = this.pending.length;
+    this.db.exec('BEGIN IMMEDIATE');
+    let result: R;
+    try {
+      result = await fn();
+      this.db.exec('COMMIT');
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      this.pending.length = mark;
+      throw err;
+    }
+    this.publishPending();
+    return result;
   }
 
   close(): void {
@@ -243,7 +316,7 @@ export class ConfigStore {
   }
 
   private logChange(change: Change): void {
-    const value = 'frontend' in change ? change.frontend : 'namespace' in change ? change.namespace : null;
+    const value = changedObject(change);
     this.statements.logChange.run(change.revision, change.kind, change.name, value && JSON.stringify(value));
     const oldestKept = change.revision - this.historyLimit;
     if (oldestKept > 0) {
@@ -258,17 +331,5 @@ export class ConfigStore {
     for (const change of changes) {
       for (const listener of this.listeners) listener(change);
     }
-  }
-}
-
-function changeFromRow(row: ChangeRow): Change {
-  const { revision, kind, name } = row;
-  switch (kind) {
-    case 'FRONTEND_PUT':
-      return { revision, kind, name, frontend: JSON.parse(row.body!) as Frontend };
-    case 'NAMESPACE_PUT':
-      return { revision, kind, name, namespace: JSON.parse(row.body!) as Namespace };
-    default:
-      return { revision, kind, name };
   }
 }

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frontend, Namespace } from '../frontend/model.js';
+import type { Backend } from './model.js';
 import { decodePlain, encodePlain, type PlainMessage } from '../grpc/service-definition.js';
 import { shippedRoot } from '../protos/root.js';
 
@@ -55,4 +56,13 @@ export function storedFrontend(frontend: Frontend, revision: string): Frontend {
 
 export function storedNamespace(namespace: Namespace, revision: string): Namespace {
   return { ...canonical('prism.admin.v1.Namespace', namespace), revision };
+}
+
+/** An in-memory store backend offering the keyvalue interfaces. */
+export function memstoreBackend(name: string): Backend {
+  return { name, type: 'MEMSTORE', description: 'in-memory keyvalue', interfaces: ['keyvalue_basic', 'keyvalue_ttl'] };
+}
+
+export function storedBackend(backend: Backend, revision: string): Backend {
+  return { ...canonical('prism.admin.v1.Backend', backend), revision };
 }

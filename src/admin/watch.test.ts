@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AdminClient, type ConfigSnapshot, type ConnectionStatus, type WatchEvent } from './client.js';
 import { startAdminServer, type AdminServer } from './service.js';
 import { ConfigStore } from './store.js';
-import { kvFrontend, kvNamespace, storedNamespace, tempDir } from './testing.js';
+import { kvFrontend, kvNamespace, memstoreBackend, storedNamespace, tempDir } from './testing.js';
 
 /** Resolves once `predicate` holds, checking every 10 ms. */
 async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -159,6 +159,24 @@ describe('AdminClient.watchConfig', () => {
     // Earlier snapshots are untouched.
     expect(config.namespaces.has('orders')).toBe(true);
 
+    watch.stop();
+    admin.close();
+    await server.close();
+    store.close();
+  });
+
+  it('moves to the revision of backend changes, so a resumed watch does not repeat them', async () => {
+    const store = new ConfigStore(':memory:');
+    const server = await startAdminServer({ address: '127.0.0.1:0', store });
+    const admin = new AdminClient(server.address);
+    let latest: ConfigSnapshot | undefined;
+    const watch = admin.watchConfig((config) => (latest = config));
+    await admin.registerFrontend(kvFrontend('kv'));
+    await admin.registerBackend(memstoreBackend('mem'));
+    await until(() => latest?.revision === '2');
+    await admin.deleteBackend('mem');
+    await until(() => latest?.revision === '3');
+    expect([...latest!.frontends.keys()]).toEqual(['kv']);
     watch.stop();
     admin.close();
     await server.close();

@@ -14,7 +14,7 @@ import type { Frontend, Namespace } from '../frontend/model.js';
 import { serviceDefinition, type PlainMessage } from '../grpc/service-definition.js';
 import { MappingError } from '../mapping/proto-json.js';
 import { shippedRoot } from '../protos/root.js';
-import type { Backend } from './model.js';
+import type { Backend, ProxyStatus } from './model.js';
 import { badRequestTrailers, problemsFromTrailers } from './status-details.js';
 import type { Problem } from './validation.js';
 
@@ -183,6 +183,16 @@ export class AdminClient {
   async listNamespaces(): Promise<{ namespaces: Namespace[]; revision: string }> {
     const reply = await this.call('ListNamespaces', {});
     return { namespaces: (reply.namespaces as Namespace[] | undefined) ?? [], revision: revisionOf(reply) };
+  }
+
+  /** Tells the admin what this proxy serves (it keeps the latest report per proxy_id). */
+  async reportProxyStatus(status: ProxyStatus): Promise<void> {
+    await this.call('ReportProxyStatus', { ...status });
+  }
+
+  /** The proxies that reported within the last minute, ordered by proxy_id. */
+  async listProxyStatuses(): Promise<ProxyStatus[]> {
+    return ((await this.call('ListProxyStatuses', {})).proxies as ProxyStatus[] | undefined) ?? [];
   }
 
   /** The raw Watch stream of events after `afterRevision` ("0" starts with a SNAPSHOT). */

@@ -139,3 +139,18 @@ export interface SlottedPatternRef extends PatternRef {
 export interface AdminNamespace extends Namespace {
   pattern?: SlottedPatternRef;
 }
+
+/** What a proxy serves, as it reports it to the admin (the ProxyStatus message). */
+export interface ProxyStatus {
+  /** hostname:pid. */
+  proxy_id: string;
+  /** int64 revisions as decimal strings; absent when 0. */
+  applied_revision?: string;
+  latest_revision_seen?: string;
+  /** Why the newest configuration was refused; absent when it compiled. */
+  config_error?: string;
+  error_revision?: string;
+  /** RFC 3339, set by the admin when the report arrived. */
+  reported_at?: string;
+  listeners?: string[];
+}

@@ -1,6 +1,6 @@
 // The ControlPlane gRPC server: registers, updates, deletes and lists
-// backends, frontends and namespaces in an AdminStore, and streams every
-// change to watchers.
+// backends, frontends and namespaces in an AdminStore, streams every
+// change to watchers, and keeps what each proxy last reported it serves.
 import {
   Metadata,
   Server,
@@ -17,7 +17,8 @@ import type { Frontend } from '../frontend/model.js';
 import { serviceDefinition, type PlainMessage } from '../grpc/service-definition.js';
 import { shippedRoot } from '../protos/root.js';
 import { SqliteAdminStore, type AdminStore, type StoreTransaction } from './admin-store.js';
-import type { AdminNamespace, Backend } from './model.js';
+import type { AdminNamespace, Backend, ProxyStatus } from './model.js';
+import { ProxyStatusRegistry } from './proxy-statuses.js';
 import { unmetInterfaces, unmetInterfaceMessage } from './slots.js';
 import { badRequestTrailers } from './status-details.js';
 import { ConfigStore, StoreConflictError, type Change, type PutOptions, type Snapshot } from './store.js';
@@ -280,6 +281,19 @@ function controlPlaneHandlers(store: AdminStore): Record<string, Unary> {
   };
 }
 
+/** What proxies report of themselves: kept in memory beside the store, never in it. */
+function proxyStatusHandlers(statuses: ProxyStatusRegistry): Record<string, Unary> {
+  return {
+    ReportProxyStatus: async (request) => {
+      const status = request as unknown as ProxyStatus;
+      if (!status.proxy_id) throw problemsError(Code.INVALID_ARGUMENT, [{ field: 'proxy_id', description: 'required' }]);
+      statuses.report(status);
+      return {};
+    },
+    ListProxyStatuses: async () => ({ proxies: statuses.list() }),
+  };
+}
+
 export interface AdminServerOptions {
   /** host:port; port 0 picks a free port. */
   address?: string;
@@ -372,7 +386,8 @@ function unaryHandler(name: string, handle: Unary, logger: Logger | undefined) {
   return (call: ServerUnaryCall<PlainMessage, PlainMessage>, callback: sendUnaryData<PlainMessage>) => {
     handle(call.request).then(
       (reply) => {
-        if (!/^(Get|List)/.test(name)) logger?.info({ method: name, name: subjectOf(call.request) }, 'admin write');
+        // Reports come every few seconds from every proxy and change nothing stored.
+        if (!/^(Get|List|Report)/.test(name)) logger?.info({ method: name, name: subjectOf(call.request) }, 'admin write');
         callback(null, reply);
       },
       (err: unknown) => {
@@ -410,7 +425,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const implementation: UntypedServiceImplementation = {
     Watch: (call: WatchCall) => void watchers.open(call),
   };
-  for (const [name, handle] of Object.entries(controlPlaneHandlers(store))) {
+  const handlers = { ...controlPlaneHandlers(store), ...proxyStatusHandlers(new ProxyStatusRegistry()) };
+  for (const [name, handle] of Object.entries(handlers)) {
     implementation[name] = unaryHandler(name, handle, logger);
   }
   const server = new Server();

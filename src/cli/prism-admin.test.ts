@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { AdminClient } from '../admin/client.js';
 import { startAdminServer, type AdminServer } from '../admin/service.js';
 import { ConfigStore } from '../admin/store.js';
 import { kvFrontend, tempDir } from '../admin/testing.js';
@@ -221,6 +222,34 @@ describe('prism-admin', () => {
     expect(runs.map((r) => r.status)).toEqual([0, 0, 0, 0]);
     const bound = (await json('namespace', 'get', 'busy')).frontends.map((b: { base_path: string }) => b.base_path);
     expect(bound.sort()).toEqual(paths);
+  });
+
+  it('lists what the proxies reported, refusals included', async () => {
+    expect((await cli('proxy', 'list')).stdout).toBe('PROXY  APPLIED  LATEST SEEN  LISTENERS  REPORTED  ERROR\n');
+    const admin = new AdminClient(server.address);
+    try {
+      await admin.reportProxyStatus({ proxy_id: 'web-1:41', applied_revision: '7', latest_revision_seen: '7', listeners: ['127.0.0.1:8080'] });
+      await admin.reportProxyStatus({
+        proxy_id: 'web-2:42',
+        applied_revision: '6',
+        latest_revision_seen: '7',
+        config_error: "listener 127.0.0.1:8080: GET /kv/{key} duplicates getKey",
+        error_revision: '7',
+        listeners: ['127.0.0.1:8080', '127.0.0.1:8081'],
+      });
+    } finally {
+      admin.close();
+    }
+
+    const lines = (await cli('proxy', 'list')).stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(/^web-1:41\s+7\s+7\s+127\.0\.0\.1:8080\s+\d+s ago\s+-$/);
+    expect(lines[2]).toMatch(/^web-2:42\s+6\s+7\s+127\.0\.0\.1:8080,127\.0\.0\.1:8081\s+\d+s ago\s+revision 7 refused: listener .* duplicates getKey$/);
+
+    const { proxies } = await json<{ proxies: Array<Record<string, unknown>> }>('proxy', 'list');
+    expect(proxies.map((p) => p.proxy_id)).toEqual(['web-1:41', 'web-2:42']);
+    expect(proxies[1]).toMatchObject({ applied_revision: '6', error_revision: '7', config_error: expect.stringContaining('duplicates') });
+    expect(Date.parse(proxies[1].reported_at as string)).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it('says when the admin cannot be reached', async () => {

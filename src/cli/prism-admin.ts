@@ -10,7 +10,7 @@ import { status as Code, type ServiceError } from '@grpc/grpc-js';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { AdminClient, problemsOf } from '../admin/client.js';
 import { DEFINITION_TYPES, canonicalDefinition, parseDefinition } from '../admin/definition-file.js';
-import { BACKEND_TYPES, CONFIG_FIELD, type AdminNamespace, type Backend, type BackendType } from '../admin/model.js';
+import { BACKEND_TYPES, CONFIG_FIELD, type AdminNamespace, type Backend, type BackendType, type ProxyStatus } from '../admin/model.js';
 import { DEFAULT_ADMIN_ADDRESS } from '../admin/service.js';
 import { checkFrontend, formatProblems } from '../admin/validation.js';
 import type { Frontend, FrontendBinding } from '../frontend/model.js';
@@ -55,6 +55,11 @@ namespaces
     bind-frontend with another base path adds a binding beside the others;
     with the same one it replaces that binding. unbind-frontend removes the
     frontend's binding with that base path, or all of them without one.
+
+proxies
+  proxy list
+    every proxy that reported to the admin in the last minute: the revision
+    it serves, the newest it received, and why that one was refused if it was.
 `;
 
 const RETRIES = 5;
@@ -289,6 +294,26 @@ function namespaceRows(namespaces: AdminNamespace[]): string {
       orDash(slotsOf(ns)),
       ns.grpc_disabled ? 'off' : 'on',
       orDash(ns.revision),
+    ]),
+  );
+}
+
+/** "12s ago": how fresh a report is matters more to a reader than when it was. */
+function age(timestamp: string | undefined): string {
+  return timestamp ? `${Math.max(0, Math.round((Date.now() - Date.parse(timestamp)) / 1000))}s ago` : '-';
+}
+
+function proxyRows(proxies: ProxyStatus[]): string {
+  const errorOf = (p: ProxyStatus) => (p.config_error ? `revision ${p.error_revision ?? '0'} refused: ${p.config_error}` : '-');
+  return table(
+    ['PROXY', 'APPLIED', 'LATEST SEEN', 'LISTENERS', 'REPORTED', 'ERROR'],
+    proxies.map((p) => [
+      p.proxy_id,
+      p.applied_revision ?? '0',
+      p.latest_revision_seen ?? '0',
+      orDash(p.listeners?.join(',')),
+      age(p.reported_at),
+      errorOf(p),
     ]),
   );
 }
@@ -544,10 +569,22 @@ const namespaceCommands: Record<string, Command> = {
   },
 };
 
+const proxyCommands: Record<string, Command> = {
+  list: {
+    args: [],
+    options: [],
+    run: async (ctx) => {
+      const proxies = await ctx.admin().listProxyStatuses();
+      ctx.print(proxyRows(proxies), { proxies });
+    },
+  },
+};
+
 const COMMANDS: Record<string, Record<string, Command>> = {
   backend: backendCommands,
   frontend: frontendCommands,
   namespace: namespaceCommands,
+  proxy: proxyCommands,
 };
 
 // ---- the command line ----

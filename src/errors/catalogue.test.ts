@@ -146,6 +146,27 @@ describe('proxyErrors', () => {
       },
     ],
     [
+      'missingBody',
+      () => proxyErrors.missingBody(),
+      {
+        id: 'missing_body',
+        code: 3,
+        status: 400,
+        message: 'this route needs a request body',
+        details: [{ '@type': BAD_REQUEST, fieldViolations: [{ field: 'body', description: 'required' }] }],
+      },
+    ],
+    [
+      'notAcceptable',
+      () => proxyErrors.notAcceptable('text/html', ['application/json', 'text/plain']),
+      {
+        id: 'not_acceptable',
+        code: 3,
+        status: 406,
+        message: 'cannot answer with any media type of Accept "text/html"; available: application/json, text/plain',
+      },
+    ],
+    [
       'bodyTooLarge',
       () => proxyErrors.bodyTooLarge(1024),
       { id: 'body_too_large', code: 8, status: 413, message: 'request body exceeds 1024 bytes' },

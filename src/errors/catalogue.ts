@@ -83,8 +83,12 @@ export const proxyErrors = {
   badJson: (message: string) => new ProxyError('bad_json', 3, `invalid JSON body: ${message}`),
   badBody: (field: string, message: string) => new ProxyError('bad_body', 3, message, undefined, [fieldViolation(field, message)]),
   unexpectedBody: () => new ProxyError('unexpected_body', 3, 'this route takes no request body'),
+  missingBody: () =>
+    new ProxyError('missing_body', 3, 'this route needs a request body', undefined, [fieldViolation('body', 'required')]),
   unsupportedMediaType: (contentType: string, accepted: string) =>
     new ProxyError('unsupported_media_type', 3, `unsupported Content-Type "${contentType}"; send ${accepted}`, 415),
+  notAcceptable: (accept: string, available: readonly string[]) =>
+    new ProxyError('not_acceptable', 3, `cannot answer with any media type of Accept "${accept}"; available: ${available.join(', ')}`, 406),
   bodyTooLarge: (limit: number) =>
     new ProxyError('body_too_large', 8, `request body exceeds ${limit} bytes`, 413),
   badTimeout: (message: string) => new ProxyError('bad_timeout', 3, message),

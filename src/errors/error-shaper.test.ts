@@ -5,6 +5,7 @@ import { GrpcCode } from '../grpc/codes.js';
 import { shippedRoot } from '../protos/root.js';
 import { ProxyError, proxyErrors, type StatusDetail } from './catalogue.js';
 import { compileErrorShaper, decodeStatusDetails, errorFromCall, TemplateSyntaxError } from './error-shaper.js';
+import { compileNegotiator } from '../mapping/content-negotiation.js';
 
 const root = shippedRoot();
 const StatusType = root.lookupType('google.rpc.Status');
@@ -397,5 +398,79 @@ describe('errorFromCall', () => {
     const out = shape(undefined, err);
     expect(out.status).toBe(409);
     expect(out.json).toEqual({ code: 10, message: 'retry', details: [{ '@type': UNKNOWN_URL, value: Buffer.from('hi').toString('base64') }] });
+  });
+});
+
+describe('status_by_error_id', () => {
+  const mapping: ErrorMapping = {
+    status: { INVALID_ARGUMENT: 418 },
+    status_by_error_id: { missing_body: 422, bad_parameter: 404, method_not_allowed: 409 },
+    body: { error_code: '${error_info.metadata.error_code|int ?? http_status}', id: '${error_id}' },
+  };
+
+  it('maps a proxy error id over the code overrides and the table', () => {
+    const out = shape(mapping, proxyErrors.missingBody());
+    expect(out.status).toBe(422);
+    expect(out.json).toEqual({ error_code: 422, id: 'missing_body' });
+    expect(shape(mapping, proxyErrors.badParameter('id', 'not an int')).status).toBe(404);
+  });
+
+  it("wins over the error's own status and keeps its headers", () => {
+    const out = shape(mapping, proxyErrors.methodNotAllowed('PUT', '/x', ['GET']));
+    expect(out.status).toBe(409);
+    expect(out.headers).toEqual({ allow: 'GET' });
+  });
+
+  it('leaves other errors to the usual rules', () => {
+    expect(shape(mapping, proxyErrors.badJson('x')).status).toBe(418);
+    expect(shape(mapping, proxyErrors.routeNotFound('GET', '/x')).json).toEqual({ error_code: 404, id: 'route_not_found' });
+  });
+
+  it('status_from still wins', () => {
+    const info = errorInfo({ http_status: '409' });
+    const err = new ProxyError('bad_parameter', 3, 'x', undefined, [info]);
+    expect(shape({ ...mapping, status_from: 'error_info.metadata.http_status|int' }, err).status).toBe(409);
+  });
+
+  it.each<[Record<string, number>, string]>([
+    [{ 'Not-An-Id': 404 }, "'Not-An-Id' is not an error id"],
+    [{ missing_body: 700 }, 'status_by_error_id.missing_body: 700 is not an HTTP status'],
+  ])('refuses %j', (byId, message) => {
+    expect(() => compileErrorShaper({ status_by_error_id: byId })).toThrow(message);
+  });
+
+  it('a pattern error has the id "backend"', () => {
+    expect(render({ id: '${error_id}' }, backendError(5, 'gone'))).toEqual({ id: 'backend' });
+  });
+});
+
+describe('negotiated content type (RestConfig.produces)', () => {
+  const negotiator = compileNegotiator([
+    { content_type: 'application/vnd.example.v1+json' },
+    { content_type: 'application/json', quality: 0.5 },
+  ]);
+
+  it('answers with the type the Accept header prefers', () => {
+    const shaper = compileErrorShaper({ body: { m: '${message}' } }, { negotiator });
+    const err = proxyErrors.routeNotFound('GET', '/x');
+    expect(shaper(err).contentType).toBe('application/vnd.example.v1+json');
+    expect(shaper(err, '*/*').contentType).toBe('application/vnd.example.v1+json');
+    expect(shaper(err, 'application/json').contentType).toBe('application/json');
+  });
+
+  it('falls back to the preferred type when nothing is acceptable (the 406 itself)', () => {
+    const shaper = compileErrorShaper(undefined, { negotiator });
+    const out = shaper(proxyErrors.notAcceptable('text/html', ['application/vnd.example.v1+json']), 'text/html');
+    expect(out.status).toBe(406);
+    expect(out.contentType).toBe('application/vnd.example.v1+json');
+  });
+
+  it("an explicit content_type is kept", () => {
+    const shaper = compileErrorShaper({ content_type: 'application/problem+json' }, { negotiator });
+    expect(shaper(proxyErrors.badJson('x'), 'application/json').contentType).toBe('application/problem+json');
+  });
+
+  it('without a negotiator the Accept header is ignored', () => {
+    expect(compileErrorShaper(undefined)(proxyErrors.badJson('x'), 'text/html').contentType).toBe('application/json');
   });
 });

@@ -9,6 +9,7 @@ import { codeFromName, codeName } from '../grpc/codes.js';
 import { GrpcCallError } from '../grpc/channel.js';
 import { messageToJson } from '../mapping/proto-json.js';
 import { isHeaderSafe } from '../mapping/metadata.js';
+import type { Negotiator } from '../mapping/content-negotiation.js';
 import { ProxyError, httpStatusForCode, proxyErrors, type StatusDetail } from './catalogue.js';
 
 export interface ShapedError {
@@ -18,10 +19,18 @@ export interface ShapedError {
   body: string;
 }
 
-export type ErrorShaper = (error: ProxyError) => ShapedError;
+/** `accept` is the request's Accept header, used when the frontend negotiates media types (RestConfig.produces). */
+export type ErrorShaper = (error: ProxyError, accept?: string) => ShapedError;
+
+export interface ErrorShaperContext {
+  /** The frontend's response media types: error bodies take the negotiated one unless the mapping sets content_type. */
+  negotiator?: Negotiator;
+}
 
 /** What a template can refer to. */
 interface ErrorContext {
+  /** The catalogue id: route_not_found, bad_parameter, ...; "backend" for a pattern's status. */
+  error_id: string;
   code: number;
   code_name: string;
   message: string;
@@ -136,6 +145,7 @@ function contextOf(error: ProxyError, status: number): ErrorContext {
     detail[short] ??= d;
   }
   return {
+    error_id: error.id,
     code: error.code,
     code_name: codeName(error.code) ?? 'UNKNOWN',
     message: error.message,
@@ -154,29 +164,42 @@ function statusBody(error: ProxyError): string {
  * The error shaper of a route: the route's mapping, else the frontend's
  * default, else the google.rpc.Status JSON.
  */
-export function compileErrorShaper(mapping: ErrorMapping | undefined): ErrorShaper {
+export function compileErrorShaper(mapping: ErrorMapping | undefined, ctx: ErrorShaperContext = {}): ErrorShaper {
   const overrides = new Map<number, number>();
   for (const [name, status] of Object.entries(mapping?.status ?? {})) {
     const code = codeFromName(name);
     if (code === undefined) throw new TemplateSyntaxError(`status: unknown gRPC code name '${name}'`);
-    if (!Number.isInteger(status) || status < 100 || status > 599) throw new TemplateSyntaxError(`status.${name}: ${status} is not an HTTP status`);
+    if (!isHttpStatus(status)) throw new TemplateSyntaxError(`status.${name}: ${status} is not an HTTP status`);
     overrides.set(code, status);
+  }
+  const byErrorId = new Map<string, number>();
+  for (const [id, status] of Object.entries(mapping?.status_by_error_id ?? {})) {
+    if (!/^[a-z][a-z0-9_]*$/.test(id)) throw new TemplateSyntaxError(`status_by_error_id: '${id}' is not an error id like route_not_found`);
+    if (!isHttpStatus(status)) throw new TemplateSyntaxError(`status_by_error_id.${id}: ${status} is not an HTTP status`);
+    byErrorId.set(id, status);
   }
   const render = mapping?.body !== undefined && mapping.body !== null ? compileTemplate(mapping.body) : undefined;
   const statusFrom = mapping?.status_from ? compileExpression(mapping.status_from.replace(/^\$\{(.*)\}$/, '$1')) : undefined;
-  const contentType = mapping?.content_type || 'application/json';
+  const fixedContentType = mapping?.content_type || (ctx.negotiator ? undefined : 'application/json');
+  const negotiator = ctx.negotiator;
 
-  return (error) => {
+  return (error, accept) => {
     // A status chosen for this very error (405, 415, a status rule) wins over the overrides and the table.
-    let status = error.chosenStatus ?? overrides.get(error.code) ?? httpStatusForCode(error.code);
+    let status = byErrorId.get(error.id) ?? error.chosenStatus ?? overrides.get(error.code) ?? httpStatusForCode(error.code);
     const headers = { ...error.headers };
     if (statusFrom) {
       const s = Number(statusFrom(contextOf(error, status)));
       if (Number.isInteger(s) && s >= 100 && s <= 599) status = s;
     }
     const body = render ? JSON.stringify(render(contextOf(error, status))) : statusBody(error);
+    // Nothing acceptable (the 406 itself, an unrouted request): the frontend's preferred type.
+    const contentType = fixedContentType ?? negotiator!.negotiate(accept) ?? negotiator!.fallback;
     return { status, headers, contentType, body };
   };
+}
+
+function isHttpStatus(status: number): boolean {
+  return Number.isInteger(status) && status >= 100 && status <= 599;
 }
 
 const DETAILS_TYPE = 'google.rpc.Status';

@@ -344,3 +344,80 @@ describe('compileFrontend: refusals', () => {
 function get(path_template: string, extra: Partial<RouteMapping> = {}): RouteMapping {
   return { method: 'GET', path_template, grpc: { method: 'Call' }, ...extra };
 }
+
+describe('produces, json_content_types, allow_inner_double_wildcard, body.required', () => {
+  const parts = (headers: Record<string, string>, body?: string) => ({
+    method: 'POST',
+    bindings: [] as Array<[string, string]>,
+    rawQuery: '',
+    headers,
+    body: body === undefined ? undefined : Buffer.from(body),
+  });
+
+  it('produces: a unary route refuses an unacceptable Accept with a 406 before binding, and shapes with the negotiated type', () => {
+    const compiled = compileFrontend(
+      vec([{ method: 'POST', path_template: '/v1/call', grpc: { method: 'Call' }, body: { field: '*' } }], {
+        produces: [{ content_type: 'application/vnd.x.v1+json' }, { content_type: 'application/json', quality: 0.5 }],
+      }),
+    );
+    const route = compiled.routes[0];
+    let thrown: unknown;
+    try {
+      route.bind(parts({ accept: 'text/html', 'content-type': 'application/json' }, '{not json'));
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toMatchObject({ id: 'not_acceptable', httpStatus: 406 });
+    expect(route.bind(parts({ accept: 'application/json' }, '{"name":"n"}'))).toEqual({ name: 'n' });
+    const shaped = route.shape({}, 'application/json');
+    expect(shaped).toMatchObject({ contentType: 'application/json' });
+    expect(route.shapeError(proxyErrors.badJson('x'), 'text/html').contentType).toBe('application/vnd.x.v1+json');
+    expect(compiled.shapeError(proxyErrors.routeNotFound('GET', '/'), 'application/json').contentType).toBe('application/json');
+  });
+
+  it('produces: a route with its own content_type and a server-streaming route are not negotiated', () => {
+    const compiled = compileFrontend(
+      vec(
+        [
+          { method: 'GET', path_template: '/v1/text', grpc: { method: 'Call' }, response: { raw_field: 'next', content_type: 'text/plain' } },
+          { method: 'GET', path_template: '/v1/stream', grpc: { method: 'ServerStream' } },
+        ],
+        { produces: [{ content_type: 'application/vnd.x.v1+json' }] },
+      ),
+    );
+    for (const route of compiled.routes) expect(() => route.bind({ ...parts({ accept: 'text/plain' }), method: 'GET' })).not.toThrow();
+    expect(compiled.routes[0].shape({}, 'text/plain')).toMatchObject({ contentType: 'text/plain' });
+  });
+
+  it('reports a bad produces list, a bad json_content_types entry and an inner ** without the option', () => {
+    const problems = problemsOf(() =>
+      compileFrontend(
+        vec(
+          [
+            { method: 'GET', path_template: '/v1/{name=**}/x', grpc: { method: 'Call' } },
+            { method: 'GET', path_template: '/v2/{name}', grpc: { method: 'Call' }, options: { json_content_types: ['nope'] } },
+          ],
+          { produces: [{ content_type: 'json' }] },
+        ),
+      ),
+    );
+    expect(problems).toEqual([
+      "rest.produces[0].content_type: 'json' is not a media type like application/json",
+      `rest.routes[0]: invalid path template "/v1/{name=**}/x": '**' must be the last segment at offset 14`,
+      "rest.routes[1].options: json_content_types: 'nope' is not a media type like application/json",
+    ]);
+  });
+
+  it('allow_inner_double_wildcard (frontend or route) lets a template continue after **', () => {
+    const route: RouteMapping = { method: 'GET', path_template: '/v1/{name=**}/x', grpc: { method: 'Call' } };
+    expect(compileFrontend(vec([route], { options: { allow_inner_double_wildcard: true } })).routes[0].template.segments).toHaveLength(3);
+    expect(compileFrontend(vec([{ ...route, options: { allow_inner_double_wildcard: true } }])).routes).toHaveLength(1);
+  });
+
+  it('body.required makes a bodiless request a missing_body error', () => {
+    const compiled = compileFrontend(
+      vec([{ method: 'POST', path_template: '/v1/call', grpc: { method: 'Call' }, body: { field: '*', required: true } }]),
+    );
+    expect(() => compiled.routes[0].bind(parts({}))).toThrow('this route needs a request body');
+  });
+});

@@ -11,6 +11,7 @@ import { resolveFieldPath, messageTypeOf } from '../mapping/field-path.js';
 import {
   compileRequestBinder,
   compileStreamRequestBinder,
+  type HttpRequestParts,
   type RequestBinder,
   type StreamRequestBinder,
 } from '../mapping/request-binder.js';
@@ -23,6 +24,8 @@ import {
   type ResponseHeaderMapper,
 } from '../mapping/metadata.js';
 import { fieldValueFromText } from '../mapping/text-value.js';
+import { compileNegotiator, type Negotiator } from '../mapping/content-negotiation.js';
+import { proxyErrors } from '../errors/catalogue.js';
 
 export type CallKind = 'unary' | 'server-stream' | 'client-stream' | 'bidi-stream';
 
@@ -217,6 +220,17 @@ function tryCompile<T>(path: string, problems: string[], build: () => T): T | un
   }
 }
 
+/** With a negotiator, a request that accepts none of the frontend's media types is a 406 before the pattern is called. */
+function refuseUnacceptable<B extends RequestBinder | StreamRequestBinder>(bind: B, negotiator: Negotiator | undefined): B {
+  if (!negotiator) return bind;
+  const available = negotiator.offers.map((o) => o.contentType);
+  return ((parts: HttpRequestParts) => {
+    const accept = parts.headers.accept;
+    if (negotiator.negotiate(accept) === undefined) throw proxyErrors.notAcceptable(accept ?? '', available);
+    return bind(parts);
+  }) as B;
+}
+
 export interface CompileContext {
   /** Overrides the frontend's base_path (a namespace binding's base path). */
   basePath?: string;
@@ -239,7 +253,16 @@ export function compileFrontend(frontend: Frontend, ctx: CompileContext = {}): C
 
   const basePath = ctx.basePath ?? rest.base_path ?? '';
   const frontendOptions = rest.options;
-  const defaultErrors = tryCompile('rest.default_error_mapping', problems, () => compileErrorShaper(rest.default_error_mapping));
+  const frontendOptionsOk = tryCompile('rest.options', problems, () => resolveOptions(frontendOptions)) !== undefined;
+  // RestConfig.produces: the media types replies are negotiated over (none: no negotiation).
+  let negotiator: Negotiator | undefined;
+  try {
+    negotiator = rest.produces?.length ? compileNegotiator(rest.produces) : undefined;
+  } catch (err) {
+    problems.push(`rest.${(err as Error).message}`);
+  }
+  const errorContext = { negotiator };
+  const defaultErrors = tryCompile('rest.default_error_mapping', problems, () => compileErrorShaper(rest.default_error_mapping, errorContext));
   const defaultMs = rest.default_timeout ? tryCompile('rest.default_timeout', problems, () => durationMs(rest.default_timeout!)) : DEFAULT_TIMEOUT_MS;
   const maxMs = rest.max_timeout ? tryCompile('rest.max_timeout', problems, () => durationMs(rest.max_timeout!)) : DEFAULT_MAX_TIMEOUT_MS;
   const timeouts = defaultMs !== undefined && maxMs !== undefined ? { defaultMs, maxMs } : undefined;
@@ -271,16 +294,20 @@ export function compileFrontend(frontend: Frontend, ctx: CompileContext = {}): C
         problems.push(`${path}.grpc.service: no service '${serviceName}' in the loaded protos`);
       }
     }
-    const routeOptions = resolveOptions(frontendOptions, route.options);
+    const routeOptions = frontendOptionsOk ? tryCompile(`${path}.options`, problems, () => resolveOptions(frontendOptions, route.options)) : undefined;
+    if (!routeOptions) continue;
     const errorMapping: ErrorMapping | undefined = route.error_mapping;
     const shapeError = errorMapping
-      ? tryCompile(`${path}.error_mapping`, problems, () => compileErrorShaper(errorMapping))
+      ? tryCompile(`${path}.error_mapping`, problems, () => compileErrorShaper(errorMapping, errorContext))
       : defaultErrors;
     const timeoutMs = route.timeout ? tryCompile(`${path}.timeout`, problems, () => durationMs(route.timeout!)) : timeouts?.defaultMs;
 
     for (const binding of basePathOk === undefined ? [] : bindingsOfRoute(route, path, problems)) {
       const checkedBefore = problems.length;
-      const template = tryCompile(`${binding.path}`, problems, () => parsePathTemplate(joinBasePath(basePath, binding.template)));
+      const templateOptions = { allowInnerDoubleWildcard: routeOptions.allowInnerDoubleWildcard };
+      const template = tryCompile(`${binding.path}`, problems, () =>
+        parsePathTemplate(joinBasePath(basePath, binding.template), templateOptions),
+      );
       if (!template || !method) continue;
       method.resolve();
       const requestType = method.resolvedRequestType!;
@@ -305,12 +332,17 @@ export function compileFrontend(frontend: Frontend, ctx: CompileContext = {}): C
         bodyField: binding.body,
         rawBodyField: route.body?.raw_field || undefined,
         rawContentTypes: route.body?.raw_content_types,
+        bodyRequired: route.body?.required ?? false,
         params: route.params ?? [],
         options: routeOptions,
       };
-      const bind = tryCompile(`${binding.path}`, problems, () => compileRequestBinder(binderSpec));
+      // Streams keep their own framing negotiation (NDJSON, SSE, a JSON array); an explicit content_type opts out.
+      const routeNegotiator = callKind !== 'server-stream' && !route.response?.content_type ? negotiator : undefined;
+      const bind = tryCompile(`${binding.path}`, problems, () => refuseUnacceptable(compileRequestBinder(binderSpec), routeNegotiator));
       const bindStream =
-        callKind === 'client-stream' ? tryCompile(`${binding.path}`, problems, () => compileStreamRequestBinder(binderSpec)) : undefined;
+        callKind === 'client-stream'
+          ? tryCompile(`${binding.path}`, problems, () => refuseUnacceptable(compileStreamRequestBinder(binderSpec), routeNegotiator))
+          : undefined;
       const responsePath = route.http_rule && binding.responseBody ? `${binding.path}.response_body` : `${path}.response`;
       const shape = tryCompile(responsePath, problems, () =>
         compileResponseShaper({
@@ -318,6 +350,7 @@ export function compileFrontend(frontend: Frontend, ctx: CompileContext = {}): C
           mapping: route.response,
           responseBody: binding.responseBody,
           emitDefaults: routeOptions.emitDefaults,
+          negotiator: routeNegotiator,
         }),
       );
       if (problems.length > before || !bind || !shape || !shapeError || !timeouts || timeoutMs === undefined) continue;

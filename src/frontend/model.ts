@@ -36,7 +36,7 @@ export interface ParamMapping {
   default?: string;
 }
 
-export interface BodyMapping { field?: string; raw_field?: string; raw_content_types?: string[] }
+export interface BodyMapping { field?: string; raw_field?: string; raw_content_types?: string[]; required?: boolean }
 
 export interface StatusRule {
   field?: string;
@@ -67,6 +67,7 @@ export interface ErrorMapping {
   body?: JsonTemplate;
   content_type?: string;
   status_from?: string;
+  status_by_error_id?: Record<string, number>;
 }
 
 export interface HeaderForwarding { request?: string[]; response?: string[] }
@@ -86,6 +87,15 @@ export interface MappingOptions {
   emit_defaults?: boolean;
   auto_query_params?: boolean;
   max_body_bytes?: number;
+  json_content_types?: string[];
+  lenient_booleans?: boolean;
+  allow_inner_double_wildcard?: boolean;
+}
+
+export interface MediaTypeOffer {
+  content_type?: string;
+  /** Server weight in (0, 1]; 0 or absent means 1. */
+  quality?: number;
 }
 
 export interface RouteMapping {
@@ -116,6 +126,7 @@ export interface RestConfig {
   default_timeout?: string;
   max_timeout?: string;
   default_service?: string;
+  produces?: MediaTypeOffer[];
 }
 
 export interface Frontend {

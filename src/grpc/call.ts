@@ -1,8 +1,8 @@
 // One gRPC call on an HTTP/2 stream: turns stream events into messages and a final outcome.
-import { constants as http2Constants } from 'node:http2';
-import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders, IncomingHttpStatusHeader } from 'node:http2';
 import { GrpcCode } from './codes.js';
 import { MessageDeframer, encodeMessageFrame, type MessageSink } from './framing.js';
+import type { HeaderObject } from './hpack.js';
+import { CANCEL, NO_ERROR, type ClientStream, type StreamEnd, type StreamListener } from './http2-connection.js';
 import { metadataFromHeaders, type Metadata } from './metadata.js';
 import {
   GrpcCallError,
@@ -42,43 +42,25 @@ export interface ClientStreamCall {
 // setTimeout cannot wait longer (it fires at once instead); beyond it we rely on grpc-timeout.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-const CALL = Symbol('gRPC call');
-type CallStream = ClientHttp2Stream & { [CALL]: Call };
-
-// Stream listeners shared by all calls (`this` is the stream), so a call allocates no closures.
-function onStreamResponse(this: CallStream, headers: IncomingHttpHeaders & IncomingHttpStatusHeader): void {
-  this[CALL].receiveHeaders(headers);
-}
-function onStreamData(this: CallStream, chunk: Buffer): void {
-  this[CALL].receiveData(chunk);
-}
-function onStreamTrailers(this: CallStream, trailers: IncomingHttpHeaders): void {
-  this[CALL].receiveTrailers(trailers);
-}
-function onStreamError(this: CallStream, error: Error): void {
-  this[CALL].receiveError(error);
-}
-function onStreamClose(this: CallStream): void {
-  this[CALL].receiveClose();
-}
 function onDeadline(call: Call, timeoutMs: number): void {
   call.expire(timeoutMs);
 }
 
 /**
  * The state every call kind shares. Subclasses decide what messages and the outcome mean to their
- * caller. Ends exactly once, through finish(); later stream events are ignored.
+ * caller. Ends exactly once, through finish(); later stream events are ignored. The call is its
+ * stream's listener, its deadline timer's argument and its signal's listener, so it needs no closures.
  */
-export abstract class Call implements MessageSink {
-  protected stream: ClientHttp2Stream | undefined;
+export abstract class Call implements MessageSink, StreamListener {
+  protected stream: ClientStream | undefined;
   protected headers: Metadata = [];
   protected finished = false;
-  private session: ClientHttp2Session | undefined;
+  private receivedHeaderBlock = false;
   private signal: AbortSignal | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private status: CallOutcome | undefined;
-  private streamError: Error | undefined;
   private readonly deframer: MessageDeframer;
+  private drainWaiters: Array<() => void> | undefined;
 
   constructor(maxReceiveMessageBytes: number) {
     this.deframer = new MessageDeframer(maxReceiveMessageBytes);
@@ -88,16 +70,9 @@ export abstract class Call implements MessageSink {
   protected abstract complete(outcome: CallOutcome): void;
   protected receivedHeaders(_headers: Metadata): void {}
 
-  /** Starts following a stream that carries this call's request; timeoutMs arms the local deadline. */
-  attach(session: ClientHttp2Session, stream: ClientHttp2Stream, timeoutMs: number | undefined, signal: AbortSignal | undefined): void {
-    this.session = session;
+  /** Starts following the stream that carries this call; timeoutMs arms the local deadline. */
+  attach(stream: ClientStream, timeoutMs: number | undefined, signal: AbortSignal | undefined): void {
     this.stream = stream;
-    (stream as CallStream)[CALL] = this;
-    stream.on('response', onStreamResponse);
-    stream.on('data', onStreamData);
-    stream.on('trailers', onStreamTrailers);
-    stream.on('error', onStreamError);
-    stream.on('close', onStreamClose);
     if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS) {
       this.deadlineTimer = setTimeout(onDeadline, timeoutMs, this, timeoutMs);
     }
@@ -109,7 +84,7 @@ export abstract class Call implements MessageSink {
 
   /** Sends the last message and half-closes in one DATA frame. */
   writeLast(message: Uint8Array): void {
-    if (!this.finished) this.stream?.end(encodeMessageFrame(message));
+    if (!this.finished) this.stream?.write(encodeMessageFrame(message), true);
   }
 
   cancel(): void {
@@ -120,7 +95,7 @@ export abstract class Call implements MessageSink {
     this.abort(callOutcome(GrpcCode.DEADLINE_EXCEEDED, `deadline of ${Math.round(timeoutMs)} ms exceeded`, 'deadline', this.headers));
   }
 
-  /** AbortSignal listener (the call is its own listener object, again to avoid a closure). */
+  /** AbortSignal listener. */
   handleEvent(): void {
     this.cancel();
   }
@@ -129,7 +104,7 @@ export abstract class Call implements MessageSink {
   abort(outcome: CallOutcome): void {
     if (this.finished) return;
     this.finish(outcome);
-    this.stream?.close(http2Constants.NGHTTP2_CANCEL);
+    this.stream?.reset(CANCEL);
   }
 
   finish(outcome: CallOutcome): void {
@@ -137,16 +112,30 @@ export abstract class Call implements MessageSink {
     this.finished = true;
     clearTimeout(this.deadlineTimer);
     this.signal?.removeEventListener('abort', this);
+    this.releaseDrainWaiters();
     this.complete(outcome);
   }
 
-  receiveHeaders(headers: IncomingHttpHeaders & IncomingHttpStatusHeader): void {
+  /** Resolves once the stream's queued messages are sent, or the call is over. */
+  protected waitForDrain(): Promise<void> {
+    return new Promise((resolve) => (this.drainWaiters ??= []).push(resolve));
+  }
+
+  private releaseDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = undefined;
+    waiters?.forEach((resolve) => resolve());
+  }
+
+  onStreamHeaders(headers: HeaderObject, _endStream: boolean): void {
     if (this.finished) return;
-    if (headers['grpc-status'] !== undefined) {
-      // Trailers-Only reply: the status comes in the only header block, which thus holds trailers.
+    if (this.receivedHeaderBlock || headers['grpc-status'] !== undefined) {
+      // Trailers; or a Trailers-Only reply, whose only header block holds the status.
+      this.receivedHeaderBlock = true;
       this.status = statusFromTrailers(headers, this.headers);
       return;
     }
+    this.receivedHeaderBlock = true;
     const invalid = invalidReplyHeaders(headers);
     if (invalid !== undefined) {
       this.abort(invalid);
@@ -156,8 +145,12 @@ export abstract class Call implements MessageSink {
     this.receivedHeaders(this.headers);
   }
 
-  receiveData(chunk: Buffer): void {
-    if (!this.finished) this.deframer.push(chunk, this);
+  onStreamData(data: Buffer): void {
+    if (!this.finished) this.deframer.push(data, this);
+  }
+
+  onStreamDrain(): void {
+    this.releaseDrainWaiters();
   }
 
   onMessage(message: Buffer): void {
@@ -168,18 +161,10 @@ export abstract class Call implements MessageSink {
     this.abort(callOutcome(code, message, 'protocol', this.headers));
   }
 
-  receiveTrailers(trailers: IncomingHttpHeaders): void {
-    this.status = statusFromTrailers(trailers, this.headers);
-  }
-
-  receiveError(error: Error): void {
-    this.streamError = error;
-  }
-
-  receiveClose(): void {
+  onStreamClose(end: StreamEnd): void {
     if (this.finished) return;
     if (this.status === undefined) {
-      this.finish(this.outcomeWithoutStatus());
+      this.finish(this.outcomeWithoutStatus(end));
     } else if (this.deframer.hasIncompleteMessage) {
       this.finish(callOutcome(GrpcCode.INTERNAL, 'backend ended the reply in the middle of a message', 'protocol', this.headers, this.status.trailers));
     } else {
@@ -188,20 +173,19 @@ export abstract class Call implements MessageSink {
   }
 
   /** Why the stream closed without a grpc-status. */
-  private outcomeWithoutStatus(): CallOutcome {
-    const error = this.streamError;
-    if (this.session?.destroyed === true) {
-      // Node reports a failed connect as the cancellation of the pending stream, with the cause attached.
-      const reason = error === undefined ? 'connection closed' : error.cause instanceof Error ? error.cause.message : error.message;
-      return callOutcome(GrpcCode.UNAVAILABLE, `backend connection ended before a reply: ${reason}`, 'unavailable', this.headers);
+  private outcomeWithoutStatus(end: StreamEnd): CallOutcome {
+    switch (end.kind) {
+      case 'connection':
+        return callOutcome(GrpcCode.UNAVAILABLE, `backend connection ended before a reply: ${end.reason}`, 'unavailable', this.headers);
+      case 'refused':
+        // The backend did not start on the call, so it is as safe to retry as a failed connect.
+        return callOutcome(GrpcCode.UNAVAILABLE, `stream to backend failed before a reply: ${end.reason}`, 'unavailable', this.headers);
+      case 'reset':
+        if (end.code !== NO_ERROR) return statusFromStreamReset(end.code, this.headers);
+        break;
+      case 'local':
+        return callOutcome(GrpcCode.CANCELLED, 'call cancelled', 'cancelled', this.headers);
     }
-    // Node reports a backend's RST_STREAM as ERR_HTTP2_STREAM_ERROR, or not at all for CANCEL.
-    if (error !== undefined && (error as NodeJS.ErrnoException).code !== 'ERR_HTTP2_STREAM_ERROR') {
-      // E.g. the backend sent GOAWAY before processing this stream.
-      return callOutcome(GrpcCode.UNAVAILABLE, `stream to backend failed before a reply: ${error.message}`, 'unavailable', this.headers);
-    }
-    const resetCode = this.stream?.rstCode ?? http2Constants.NGHTTP2_NO_ERROR;
-    if (resetCode !== http2Constants.NGHTTP2_NO_ERROR) return statusFromStreamReset(resetCode, this.headers);
     return callOutcome(GrpcCode.UNKNOWN, 'backend ended the reply without sending a grpc-status', 'protocol', this.headers);
   }
 }
@@ -222,25 +206,16 @@ export class SingleReplyCall extends Call implements ClientStreamCall {
   }
 
   write(message: Uint8Array): boolean {
-    return !this.finished && this.stream !== undefined && this.stream.write(encodeMessageFrame(message));
+    return !this.finished && this.stream !== undefined && this.stream.write(encodeMessageFrame(message), false);
   }
 
   end(): void {
-    if (!this.finished) this.stream?.end();
+    if (!this.finished) this.stream?.write(undefined, true);
   }
 
   drain(): Promise<void> {
-    const stream = this.stream;
-    if (this.finished || stream === undefined || !stream.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        stream.off('drain', done);
-        stream.off('close', done);
-        resolve();
-      };
-      stream.on('drain', done);
-      stream.on('close', done);
-    });
+    if (this.finished || this.stream === undefined || !this.stream.needsDrain) return Promise.resolve();
+    return this.waitForDrain();
   }
 
   protected receiveMessage(message: Buffer): void {

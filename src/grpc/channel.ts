@@ -1,16 +1,24 @@
-// A lean gRPC client on node:http2 for the proxy's outbound calls. Messages travel as encoded bytes
-// (callers encode and decode with protobufjs); the wire protocol follows
-// https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md. It exists because a grpc-js call
-// costs more CPU than the proxy's whole per-request budget.
-import http2 from 'node:http2';
-import type { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
+// A lean gRPC client for the proxy's outbound calls, on its own HTTP/2 connection code
+// (http2-connection.ts). Messages travel as encoded bytes (callers encode and decode with
+// protobufjs); the wire protocol follows https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md.
+// It exists because a grpc-js call, and even a bare node:http2 stream, costs more CPU than the
+// proxy's whole per-request budget.
 import { Call, ServerStreamCall, SingleReplyCall, type ClientStreamCall, type ServerStreamHandlers, type UnaryReply } from './call.js';
 import { GrpcCode } from './codes.js';
-import { MetadataError, addMetadataToHeaders, type Metadata } from './metadata.js';
+import { Http2Connection, type ConnectionListener } from './http2-connection.js';
+import { MetadataError, type Metadata } from './metadata.js';
+import { RequestHeaderEncoder } from './request-headers.js';
 import { callOutcome, type CallOutcome } from './status.js';
-import { formatGrpcTimeout } from './timeout.js';
 
 export type { ClientStreamCall, ServerStreamHandlers, UnaryReply } from './call.js';
+
+/** A unary call in flight. */
+export interface UnaryCall {
+  /** Rejects with GrpcCallError. */
+  readonly reply: Promise<UnaryReply>;
+  /** Ends the call with CANCELLED (origin 'cancelled') and resets its stream. */
+  cancel(): void;
+}
 export type { Metadata } from './metadata.js';
 export { GrpcCallError, type CallOrigin, type CallOutcome, type CallStatus } from './status.js';
 
@@ -33,21 +41,9 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 1000;
 const DEFAULT_MAX_RECEIVE_MESSAGE_BYTES = 64 * 1024 * 1024;
 const INITIAL_RECONNECT_BACKOFF_MS = 100;
 const MAX_RECONNECT_BACKOFF_MS = 1000;
-// Client stream ids are odd 31-bit numbers; start a fresh session well before they run out.
-const MAX_STREAMS_PER_SESSION = 2 ** 30 - 1;
 
-const ADDRESS_SYNTAX = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
+const ADDRESS_SYNTAX = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9._-]+)):(\d{1,5})$/;
 const MAX_PORT = 65535;
-
-// The part of every request's header block that does not vary; :authority and :scheme come from the session.
-const CONSTANT_REQUEST_HEADERS: Readonly<OutgoingHttpHeaders> = {
-  ':method': 'POST',
-  'content-type': 'application/grpc',
-  te: 'trailers',
-  'grpc-accept-encoding': 'identity',
-};
-
-const SESSION_OPTIONS: http2.ClientSessionOptions = { settings: { enablePush: false } };
 
 const NO_OPTIONS: CallOptions = {};
 
@@ -60,21 +56,24 @@ function finishCall(call: Call, outcome: CallOutcome): void {
   call.finish(outcome);
 }
 
-function abandonConnect(session: ClientHttp2Session, timeoutMs: number): void {
-  session.destroy(new Error(`no HTTP/2 handshake with the backend within ${timeoutMs} ms`));
+function abandonConnect(connection: Http2Connection, timeoutMs: number): void {
+  connection.destroy(new Error(`no HTTP/2 handshake with the backend within ${timeoutMs} ms`));
 }
 
 /**
- * Calls to one backend over one long-lived HTTP/2 session, shared by all concurrent calls and
+ * Calls to one backend over one long-lived HTTP/2 connection, shared by all concurrent calls and
  * (re)opened lazily. Failed connects back off: during the backoff window calls fail at once with
  * UNAVAILABLE rather than hammering a backend that is down.
  */
-export class GrpcChannel {
+export class GrpcChannel implements ConnectionListener {
   readonly address: string;
-  private readonly url: string;
+  private readonly host: string;
+  private readonly port: number;
   private readonly connectTimeoutMs: number;
   private readonly maxReceiveMessageBytes: number;
-  private connection: Connection | undefined;
+  private readonly headers: RequestHeaderEncoder;
+  private connection: Http2Connection | undefined;
+  private readonly connectTimers = new Map<Http2Connection, NodeJS.Timeout>();
   private reconnectBackoffMs = INITIAL_RECONNECT_BACKOFF_MS;
   private noReconnectBeforeMs = 0;
   private lastConnectFailure = '';
@@ -82,21 +81,28 @@ export class GrpcChannel {
 
   /** address: host:port, an IPv6 host in brackets ([::1]:50051). */
   constructor(address: string, options: ChannelOptions = {}) {
-    const port = ADDRESS_SYNTAX.exec(address)?.[1];
-    if (port === undefined || Number(port) > MAX_PORT) {
+    const parts = ADDRESS_SYNTAX.exec(address);
+    if (parts === null || Number(parts[3]) > MAX_PORT) {
       throw new TypeError(`invalid backend address ${JSON.stringify(address)}: expected host:port`);
     }
     this.address = address;
-    this.url = `http://${address}`;
+    this.host = parts[1] ?? parts[2];
+    this.port = Number(parts[3]);
+    this.headers = new RequestHeaderEncoder(address);
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.maxReceiveMessageBytes = options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES;
   }
 
   /** path: /package.Service/Method. Rejects with GrpcCallError. */
   unary(path: string, request: Uint8Array, options?: CallOptions): Promise<UnaryReply> {
+    return this.startUnary(path, request, options).reply;
+  }
+
+  /** unary() with a handle to cancel the call, for callers that would otherwise need an AbortSignal per call. */
+  startUnary(path: string, request: Uint8Array, options?: CallOptions): UnaryCall {
     const call = new SingleReplyCall(this.maxReceiveMessageBytes);
     if (this.start(call, path, options)) call.writeLast(request);
-    return call.reply;
+    return call;
   }
 
   serverStream(path: string, request: Uint8Array, handlers: ServerStreamHandlers, options?: CallOptions): { cancel(): void } {
@@ -113,17 +119,15 @@ export class GrpcChannel {
     return call;
   }
 
-  /** Refuses new calls and closes the session once the calls in flight have ended. */
+  /** Refuses new calls and closes the connection once the calls in flight have ended. */
   async close(): Promise<void> {
     this.closed = true;
     const connection = this.connection;
     this.connection = undefined;
-    if (connection === undefined || connection.session.destroyed) return;
-    const { session } = connection;
-    // close() is a no-op on a session already closing (after GOAWAY), which still emits 'close' when done.
-    await new Promise((resolve) => {
-      session.once('close', resolve);
-      session.close();
+    if (connection === undefined || connection.closed) return;
+    await new Promise<void>((resolve) => {
+      connection.socket.once('close', () => resolve());
+      connection.close();
     });
   }
 
@@ -138,38 +142,30 @@ export class GrpcChannel {
       finishLater(call, callOutcome(GrpcCode.DEADLINE_EXCEEDED, 'deadline passed before the call started', 'deadline'));
       return false;
     }
-    let headers: OutgoingHttpHeaders;
+    let headerBlock: Buffer;
     try {
-      headers = requestHeaders(path, timeoutMs, options.metadata);
+      headerBlock = this.headers.encode(path, timeoutMs, options.metadata);
     } catch (error) {
       if (!(error instanceof MetadataError)) throw error;
       finishLater(call, callOutcome(GrpcCode.INTERNAL, `cannot send request metadata: ${error.message}`, 'protocol'));
       return false;
     }
-    const session = this.acquireSession();
-    if (typeof session === 'string') {
-      finishLater(call, callOutcome(GrpcCode.UNAVAILABLE, `backend ${this.address} unavailable: ${session}`, 'unavailable'));
+    const connection = this.acquireConnection();
+    if (typeof connection === 'string') {
+      finishLater(call, callOutcome(GrpcCode.UNAVAILABLE, `backend ${this.address} unavailable: ${connection}`, 'unavailable'));
       return false;
     }
-    let stream: ClientHttp2Stream;
-    try {
-      stream = session.request(headers);
-    } catch (error) {
-      // The session is known to be open, so Node refused the header block itself (e.g. a bad :path).
-      finishLater(call, callOutcome(GrpcCode.INTERNAL, `cannot send the request: ${(error as Error).message}`, 'protocol'));
-      return false;
-    }
-    call.attach(session, stream, timeoutMs, options.signal);
+    call.attach(connection.openStream(headerBlock, call), timeoutMs, options.signal);
     return true;
   }
 
-  /** The session to start a stream on, or why there is none. */
-  private acquireSession(): ClientHttp2Session | string {
+  /** The connection to start a stream on, or why there is none. */
+  private acquireConnection(): Http2Connection | string {
     let connection = this.connection;
-    if (connection !== undefined && !isUsable(connection)) {
-      // Its events may still be queued (a failed connect is reported on a later tick): stop using it now.
-      this.forget(connection);
-      connection.session.close();
+    if (connection !== undefined && !connection.usable) {
+      // Out of stream ids: the calls on it finish there, new ones go to a fresh connection.
+      this.connection = undefined;
+      connection.close();
       connection = undefined;
     }
     if (connection === undefined) {
@@ -178,36 +174,41 @@ export class GrpcChannel {
       if (waitMs > 0) return `${this.lastConnectFailure}; next connection attempt in ${waitMs} ms`;
       connection = this.connect();
     }
-    connection.streamsStarted++;
-    return connection.session;
+    return connection;
   }
 
-  private connect(): Connection {
-    const connection: Connection = { session: http2.connect(this.url, SESSION_OPTIONS), ready: false, streamsStarted: 0 };
-    const { session } = connection;
+  private connect(): Http2Connection {
+    const connection = new Http2Connection(this.host, this.port, this);
     // Ready means the backend's SETTINGS arrived, not just a TCP connect: a hung process still accepts connections.
-    const connectTimer = setTimeout(abandonConnect, this.connectTimeoutMs, session, this.connectTimeoutMs);
-    session.once('remoteSettings', () => {
-      clearTimeout(connectTimer);
-      connection.ready = true;
-      this.reconnectBackoffMs = INITIAL_RECONNECT_BACKOFF_MS;
-    });
-    session.on('error', (error) => this.forget(connection, error));
-    session.once('goaway', () => this.forget(connection));
-    session.once('close', () => {
-      clearTimeout(connectTimer);
-      this.forget(connection);
-    });
+    this.connectTimers.set(connection, setTimeout(abandonConnect, this.connectTimeoutMs, connection, this.connectTimeoutMs));
     this.connection = connection;
     return connection;
   }
 
+  onConnectionReady(connection: Http2Connection): void {
+    this.clearConnectTimer(connection);
+    this.reconnectBackoffMs = INITIAL_RECONNECT_BACKOFF_MS;
+  }
+
+  onConnectionGoaway(connection: Http2Connection): void {
+    this.forget(connection);
+  }
+
+  onConnectionClose(connection: Http2Connection, error: Error | undefined): void {
+    this.clearConnectTimer(connection);
+    this.forget(connection, error);
+  }
+
+  private clearConnectTimer(connection: Http2Connection): void {
+    clearTimeout(this.connectTimers.get(connection));
+    this.connectTimers.delete(connection);
+  }
+
   /**
-   * Stops using a connection that failed, closed or was told to go away (Node winds its session down,
-   * letting its calls finish). One that never became ready is a failed connect attempt: it starts
-   * the backoff window.
+   * Stops using a connection that failed, closed or was told to go away (its calls may still
+   * finish there). One that never became ready is a failed connect attempt: it starts the backoff window.
    */
-  private forget(connection: Connection, error?: Error): void {
+  private forget(connection: Http2Connection, error?: Error): void {
     if (!connection.ready && error !== undefined) this.lastConnectFailure = error.message;
     if (connection !== this.connection) return;
     this.connection = undefined;
@@ -216,26 +217,6 @@ export class GrpcChannel {
     this.noReconnectBeforeMs = Date.now() + this.reconnectBackoffMs;
     this.reconnectBackoffMs = Math.min(this.reconnectBackoffMs * 2, MAX_RECONNECT_BACKOFF_MS);
   }
-}
-
-/** A session and what the channel tracks about it. */
-interface Connection {
-  readonly session: ClientHttp2Session;
-  /** The backend's SETTINGS arrived. */
-  ready: boolean;
-  streamsStarted: number;
-}
-
-function isUsable(connection: Connection): boolean {
-  const { session } = connection;
-  return !session.destroyed && !session.closed && connection.streamsStarted < MAX_STREAMS_PER_SESSION;
-}
-
-function requestHeaders(path: string, timeoutMs: number | undefined, metadata: Metadata | undefined): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = { ...CONSTANT_REQUEST_HEADERS, ':path': path };
-  if (timeoutMs !== undefined) headers['grpc-timeout'] = formatGrpcTimeout(timeoutMs);
-  if (metadata !== undefined) addMetadataToHeaders(headers, metadata);
-  return headers;
 }
 
 function ignoreRejection(): void {}

@@ -1,15 +1,19 @@
-import type { OutgoingHttpHeaders } from 'node:http2';
 import { describe, expect, it } from 'vitest';
-import { MetadataError, addMetadataToHeaders, metadataFromHeaders, type Metadata } from './metadata.js';
+import { MetadataError, metadataFromHeaders, metadataHeaderField, type Metadata } from './metadata.js';
 import { percentDecode } from './status.js';
 
-function headersFor(metadata: Metadata): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = {};
-  addMetadataToHeaders(headers, metadata);
+/** The fields as a header object, repeated names as lists. */
+function headersFor(metadata: Metadata): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [givenName, givenValue] of metadata) {
+    const [name, value] = metadataHeaderField(givenName, givenValue);
+    const previous = headers[name];
+    headers[name] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+  }
   return headers;
 }
 
-describe('addMetadataToHeaders', () => {
+describe('metadataHeaderField', () => {
   it('lower-cases names, repeats values and base64-encodes -bin values without padding', () => {
     expect(
       headersFor([

@@ -1,6 +1,6 @@
 // Conversion between call metadata and HTTP/2 header blocks, following the Custom-Metadata rules of
 // https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md.
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
+import type { HeaderObject } from './hpack.js';
 
 /**
  * Call metadata as ordered name/value pairs; a name may repeat. Values of names ending in `-bin`
@@ -28,17 +28,18 @@ const RESERVED_REQUEST_NAMES = new Set(['content-type', 'te', 'host', 'connectio
 // Transport headers of a reply, as opposed to the backend's user metadata.
 const TRANSPORT_RESPONSE_NAMES = new Set(['content-type', 'content-length', 'date', 'te']);
 
-/** Adds request metadata to an outgoing header block; throws MetadataError for metadata that cannot be sent. */
-export function addMetadataToHeaders(headers: OutgoingHttpHeaders, metadata: Metadata): void {
-  for (const [givenName, value] of metadata) {
-    const name = givenName.toLowerCase();
-    checkRequestName(name);
-    appendHeader(headers, name, name.endsWith('-bin') ? binaryHeaderValue(name, value) : textHeaderValue(name, value));
-  }
+/**
+ * One request metadata entry as a header field in wire form: the name lower-cased, a binary value
+ * in base64. Throws MetadataError for metadata that cannot be sent.
+ */
+export function metadataHeaderField(givenName: string, value: string | Buffer): [name: string, value: string] {
+  const name = givenName.toLowerCase();
+  checkRequestName(name);
+  return [name, name.endsWith('-bin') ? binaryHeaderValue(name, value) : textHeaderValue(name, value)];
 }
 
 /** The user metadata of a received header or trailer block; `-bin` values decoded to Buffers. */
-export function metadataFromHeaders(headers: IncomingHttpHeaders): Metadata {
+export function metadataFromHeaders(headers: HeaderObject): Metadata {
   const metadata: Metadata = [];
   for (const name in headers) {
     const value = headers[name];
@@ -87,11 +88,4 @@ function withoutBase64Padding(encoded: string): string {
   let end = encoded.length;
   while (end > 0 && encoded.charCodeAt(end - 1) === BASE64_PADDING) end--;
   return encoded.slice(0, end);
-}
-
-function appendHeader(headers: OutgoingHttpHeaders, name: string, value: string): void {
-  const existing = headers[name];
-  if (existing === undefined) headers[name] = value;
-  else if (Array.isArray(existing)) existing.push(value);
-  else headers[name] = [String(existing), value];
 }

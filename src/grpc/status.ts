@@ -1,7 +1,8 @@
 // How a call ended: the status model shared by all call kinds, and the rules that derive it from
 // what the backend sent (or failed to send).
-import { constants as http2Constants, type IncomingHttpHeaders, type IncomingHttpStatusHeader } from 'node:http2';
+import { constants as http2Constants } from 'node:http2';
 import { GrpcCode, codeName } from './codes.js';
+import type { HeaderObject } from './hpack.js';
 import { metadataFromHeaders, type Metadata } from './metadata.js';
 
 export interface CallStatus {
@@ -64,7 +65,7 @@ export function callOutcome(
 const STATUS_CODE_SYNTAX = /^\d+$/;
 
 /** The status carried by a trailer block, or by the header block of a Trailers-Only reply. */
-export function statusFromTrailers(trailers: IncomingHttpHeaders, headers: Metadata): CallOutcome {
+export function statusFromTrailers(trailers: HeaderObject, headers: Metadata): CallOutcome {
   const code = trailers['grpc-status'];
   const message = trailers['grpc-message'];
   const details = trailers['grpc-status-details-bin'];
@@ -95,9 +96,10 @@ const CODE_BY_HTTP_STATUS = new Map<number, number>([
 ]);
 
 /** Why a reply's header block (that carries no status) is not the start of a gRPC reply, if it is not. */
-export function invalidReplyHeaders(headers: IncomingHttpHeaders & IncomingHttpStatusHeader): CallOutcome | undefined {
-  const httpStatus = headers[':status'] ?? 0;
-  const contentType = headers['content-type'];
+export function invalidReplyHeaders(headers: HeaderObject): CallOutcome | undefined {
+  const httpStatus = Number(headers[':status'] ?? 0);
+  const given = headers['content-type'];
+  const contentType = Array.isArray(given) ? given.join(', ') : given;
   if (httpStatus !== 200) {
     const code = CODE_BY_HTTP_STATUS.get(httpStatus) ?? GrpcCode.UNKNOWN;
     const described = contentType === undefined ? '' : ` (${contentType})`;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MappingOptions } from '../frontend/model.js';
+import { isDefaultJsonMediaType } from './media-type.js';
 import { DEFAULT_MAX_BODY_BYTES, resolveOptions, type ResolvedOptions } from './options.js';
 
 const DEFAULTS: ResolvedOptions = {
@@ -17,6 +18,10 @@ const DEFAULTS: ResolvedOptions = {
   emitDefaults: false,
   autoQueryParams: true,
   maxBodyBytes: 4 * 1024 * 1024,
+  jsonContentTypes: [],
+  isJsonMediaType: isDefaultJsonMediaType,
+  lenientBooleans: false,
+  allowInnerDoubleWildcard: false,
 };
 
 describe('resolveOptions', () => {
@@ -44,6 +49,9 @@ describe('resolveOptions', () => {
     ['auto_query_params false', { auto_query_params: false }, { autoQueryParams: false }],
     ['max_body_bytes', { max_body_bytes: 1024 }, { maxBodyBytes: 1024 }],
     ['max_body_bytes 0 means the default', { max_body_bytes: 0 }, {}],
+    ['json_content_types empty means the defaults', { json_content_types: [] }, {}],
+    ['lenient_booleans', { lenient_booleans: true }, { lenientBooleans: true }],
+    ['allow_inner_double_wildcard', { allow_inner_double_wildcard: true }, { allowInnerDoubleWildcard: true }],
   ])('%s', (_name, options, changed) => {
     expect(resolveOptions(options)).toEqual({ ...DEFAULTS, ...changed });
   });
@@ -81,5 +89,20 @@ describe('resolveOptions', () => {
   it('three layers: the last one that sets a switch wins', () => {
     expect(resolveOptions({ split_repeated_on_comma: true }, { split_repeated_on_comma: false }, {}).splitRepeatedOnComma).toBe(false);
     expect(resolveOptions({ patch_infers_field_mask: 'a' }, {}, { patch_infers_field_mask: 'b' }).patchInfersFieldMask).toBe('b');
+  });
+
+  it('json_content_types: a later non-empty list replaces an earlier one', () => {
+    const resolved = resolveOptions({ json_content_types: ['application/json', 'application/octet-stream'] }, { json_content_types: ['text/json'] });
+    expect(resolved.jsonContentTypes).toEqual(['text/json']);
+    expect(resolved.isJsonMediaType('text/json')).toBe(true);
+    expect(resolved.isJsonMediaType('application/json')).toBe(false);
+    const kept = resolveOptions({ json_content_types: ['application/octet-stream', 'application/*+json'] }, { json_content_types: [] });
+    expect(kept.isJsonMediaType('application/octet-stream')).toBe(true);
+    expect(kept.isJsonMediaType('application/vnd.x+json')).toBe(true);
+    expect(kept.isJsonMediaType('application/json')).toBe(false);
+  });
+
+  it('json_content_types: an entry that is not a media type is refused', () => {
+    expect(() => resolveOptions({ json_content_types: ['json'] })).toThrow("json_content_types: 'json' is not a media type");
   });
 });

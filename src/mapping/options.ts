@@ -1,6 +1,7 @@
 // Mapping switches with their defaults filled in; a route's own options
 // override its frontend's one switch at a time.
 import type { MappingOptions, UnescapeMode } from '../frontend/model.js';
+import { compileMediaTypeMatcher, isDefaultJsonMediaType, isValidMediaTypePattern, type MediaTypeMatcher } from './media-type.js';
 
 export interface ResolvedOptions {
   unescape: Exclude<UnescapeMode, 'UNESCAPE_MODE_UNSPECIFIED'>;
@@ -17,6 +18,12 @@ export interface ResolvedOptions {
   emitDefaults: boolean;
   autoQueryParams: boolean;
   maxBodyBytes: number;
+  /** json_content_types as given (empty: the defaults). */
+  jsonContentTypes: readonly string[];
+  /** Whether a bare request media type is parsed as JSON. */
+  isJsonMediaType: MediaTypeMatcher;
+  lenientBooleans: boolean;
+  allowInnerDoubleWildcard: boolean;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -31,6 +38,12 @@ export function resolveOptions(...layers: Array<MappingOptions | undefined>): Re
     return value;
   };
   const ignored = layers.flatMap((l) => l?.ignored_query_parameters ?? []);
+  // A layer's non-empty list replaces the one before (unlike ignored_query_parameters, which add up).
+  let jsonContentTypes: readonly string[] = [];
+  for (const layer of layers) if (layer?.json_content_types?.length) jsonContentTypes = layer.json_content_types;
+  for (const pattern of jsonContentTypes) {
+    if (!isValidMediaTypePattern(pattern)) throw new Error(`json_content_types: '${pattern}' is not a media type like application/json`);
+  }
   return {
     unescape: (pick('unescape') as ResolvedOptions['unescape'] | undefined) ?? 'ALL_CHARACTERS_EXCEPT_RESERVED',
     matchUnregisteredCustomVerb: pick('match_unregistered_custom_verb') ?? false,
@@ -46,5 +59,9 @@ export function resolveOptions(...layers: Array<MappingOptions | undefined>): Re
     emitDefaults: pick('emit_defaults') ?? false,
     autoQueryParams: pick('auto_query_params') ?? true,
     maxBodyBytes: pick('max_body_bytes') || DEFAULT_MAX_BODY_BYTES,
+    jsonContentTypes,
+    isJsonMediaType: jsonContentTypes.length > 0 ? compileMediaTypeMatcher(jsonContentTypes) : isDefaultJsonMediaType,
+    lenientBooleans: pick('lenient_booleans') ?? false,
+    allowInnerDoubleWildcard: pick('allow_inner_double_wildcard') ?? false,
   };
 }

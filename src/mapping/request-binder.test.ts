@@ -33,6 +33,8 @@ interface Route {
   body?: string;
   raw?: string;
   rawTypes?: string[];
+  /** BodyMapping.required */
+  required?: boolean;
   params?: ParamMapping[];
   options?: MappingOptions;
 }
@@ -52,6 +54,7 @@ function specOf(route: Route): RequestBinderSpec {
     bodyField: route.body ?? '',
     rawBodyField: route.raw,
     rawContentTypes: route.rawTypes,
+    bodyRequired: route.required,
     params: route.params ?? [],
     options: resolveOptions(route.options),
   };
@@ -517,5 +520,106 @@ describe('client-stream bodies', () => {
     expect(err.httpStatus).toBe(status);
     expect(err.id).toBe(id);
     expect(err.message).toContain(named);
+  });
+});
+
+describe('json_content_types', () => {
+  const registryTypes: MappingOptions = {
+    json_content_types: ['application/vnd.schemaregistry.v1+json', 'application/vnd.schemaregistry+json', 'application/json', 'application/octet-stream'],
+  };
+
+  it.each([
+    'application/vnd.schemaregistry.v1+json',
+    'application/vnd.schemaregistry+json; charset=utf-8',
+    'Application/JSON',
+    'application/octet-stream',
+  ])('parses a %s body as JSON', (contentType) => {
+    expect(bind({ body: '*', options: registryTypes }, { headers: { 'content-type': contentType }, body: '{"name":"n"}' })).toEqual({ name: 'n' });
+  });
+
+  it('refuses any other type with a 415 listing the accepted ones, even another +json type', () => {
+    const err = proxyErrorOf(() =>
+      bind({ body: '*', options: registryTypes }, { headers: { 'content-type': 'application/problem+json' }, body: '{}' }),
+    );
+    expect(err.id).toBe('unsupported_media_type');
+    expect(err.httpStatus).toBe(415);
+    expect(err.message).toBe(
+      'unsupported Content-Type "application/problem+json"; send application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json, application/octet-stream',
+    );
+  });
+
+  it('a raw_field still takes its raw content types first', () => {
+    const route: Route = { body: '*', raw: 'raw', options: { json_content_types: ['application/octet-stream'] } };
+    expect(bind(route, { headers: OCTETS, body: 'bytes' })).toEqual({ raw: Buffer.from('bytes').toString('base64') });
+  });
+
+  it('a Content-Type on a request without a body is never checked', () => {
+    expect(bind({ body: '*', options: registryTypes }, { headers: { 'content-type': 'text/html' } })).toEqual({});
+  });
+
+  it('applies to client-streaming bodies', () => {
+    const route: Route = { options: { json_content_types: ['application/octet-stream'] } };
+    expect(bindStream(route, { headers: OCTETS, body: '{"name":"a"}\n{"name":"b"}' })).toEqual([{ name: 'a' }, { name: 'b' }]);
+    const err = proxyErrorOf(() => bindStream(route, { headers: JSON_CT, body: '{}' }));
+    expect(err.message).toBe('unsupported Content-Type "application/json"; send application/octet-stream or application/x-ndjson');
+  });
+});
+
+describe('lenient_booleans', () => {
+  const lenient: MappingOptions = { lenient_booleans: true };
+
+  it.each<[string, boolean]>([
+    ['true', true],
+    ['TRUE', true],
+    ['True', true],
+    ['false', false],
+    ['1', false],
+    ['yes', false],
+    ['', false],
+    [' true', false],
+  ])('?flag=%j is %s', (value, expected) => {
+    expect(bind({ options: lenient }, { query: `flag=${encodeURIComponent(value)}` })).toEqual(expected ? { flag: true } : {});
+  });
+
+  it('applies to explicit query, header and path parameters too', () => {
+    const route: Route = {
+      path: ['flag'],
+      options: lenient,
+    };
+    expect(bind(route, { bindings: [['flag', 'TrUe']] })).toEqual({ flag: true });
+    const header: Route = { params: [{ source: 'HEADER', name: 'x-flag', field: 'flag' }], options: lenient };
+    expect(bind(header, { headers: { 'x-flag': 'nope' } })).toEqual({});
+    const query: Route = { body: '*', params: [{ source: 'QUERY', name: 'f', field: 'flag' }], options: lenient };
+    expect(bind(query, { query: 'f=True', headers: JSON_CT, body: '{"name":"x"}' })).toEqual({ name: 'x', flag: true });
+  });
+
+  it('is off by default: other spellings are a 400', () => {
+    expect(bind({}, { query: 'flag=1' })).toEqual({ flag: true });
+    expect(proxyErrorOf(() => bind({}, { query: 'flag=True' })).httpStatus).toBe(400);
+  });
+
+  it('leaves non-bool fields alone', () => {
+    expect(proxyErrorOf(() => bind({ options: lenient }, { query: 'i32=true' })).id).toBe('bad_parameter');
+  });
+});
+
+describe('a required body', () => {
+  it.each<[string, Request]>([
+    ['no body at all', {}],
+    ['an empty body', { body: '' }],
+  ])('%s is a missing_body error', (_name, req) => {
+    const err = proxyErrorOf(() => bind({ body: '*', required: true }, req));
+    expect(err.id).toBe('missing_body');
+    expect(err.httpStatus).toBe(400);
+  });
+
+  it('a body is bound as usual, even {}', () => {
+    expect(bind({ body: '*', required: true }, { body: '{}' })).toEqual({});
+    expect(bind({ body: '*', required: true }, { body: '{"name":"n"}' })).toEqual({ name: 'n' });
+  });
+
+  it('client streaming: no body is a missing_body error', () => {
+    expect(proxyErrorOf(() => bindStream({ required: true }, {})).id).toBe('missing_body');
+    expect(bindStream({ required: true }, { body: '{"name":"a"}' })).toEqual([{ name: 'a' }]);
   });
 });

@@ -49,6 +49,8 @@ export interface RequestBinderSpec {
   bodyField: string;
   rawBodyField?: string;
   rawContentTypes?: readonly string[];
+  /** A request without a body is a missing_body error. */
+  bodyRequired?: boolean;
   params: readonly ParamMapping[];
   options: ResolvedOptions;
 }
@@ -87,8 +89,14 @@ function mediaType(headers: IncomingHttpHeaders): string | undefined {
   return (semi < 0 ? ct : ct.slice(0, semi)).trim().toLowerCase();
 }
 
-function isJsonMediaType(mt: string): boolean {
-  return mt === 'application/json' || (mt.startsWith('application/') && mt.endsWith('+json'));
+/** The JSON media types a route accepts, for a 415's message. */
+function jsonTypesText(options: ResolvedOptions): string {
+  return options.jsonContentTypes.length > 0 ? options.jsonContentTypes.join(', ') : 'application/json';
+}
+
+/** MappingOptions.lenient_booleans: `true` in any letter case is true, any other text false. */
+function lenientBool(value: string): string {
+  return value.toLowerCase() === 'true' ? 'true' : 'false';
 }
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -110,6 +118,7 @@ function textIntoField(
   options: ResolvedOptions,
 ): unknown {
   const textOptions = { caseInsensitiveEnums: options.caseInsensitiveEnums };
+  if (options.lenientBooleans && field.type === 'bool' && !field.map) values = values.map(lenientBool);
   try {
     if (field.repeated) {
       if (messageTypeOf(field) && !isWellKnown(messageTypeOf(field)!)) {
@@ -262,7 +271,10 @@ export function compileRequestBinder(spec: RequestBinderSpec): RequestBinder {
 
   const readBody = (req: HttpRequestParts, message: Message): JsonValue | undefined => {
     const body = req.body;
-    if (!body || body.length === 0) return undefined;
+    if (!body || body.length === 0) {
+      if (spec.bodyRequired) throw proxyErrors.missingBody();
+      return undefined;
+    }
     const mt = mediaType(req.headers);
     if (rawSteps && mt !== undefined && rawContentTypes.has(mt)) {
       const contentType = headerValue(req.headers, 'content-type') ?? '';
@@ -279,8 +291,8 @@ export function compileRequestBinder(spec: RequestBinderSpec): RequestBinder {
       else Object.assign(message, httpBody);
       return undefined;
     }
-    if (mt !== undefined && !isJsonMediaType(mt)) {
-      const accepted = rawSteps ? `application/json or ${[...rawContentTypes].join(', ')}` : 'application/json';
+    if (mt !== undefined && !options.isJsonMediaType(mt)) {
+      const accepted = rawSteps ? `${jsonTypesText(options)} or ${[...rawContentTypes].join(', ')}` : jsonTypesText(options);
       throw proxyErrors.unsupportedMediaType(mt, accepted);
     }
     let json: JsonValue;
@@ -483,14 +495,17 @@ function isPlainMessage(v: unknown): boolean {
  * values, one request message each; path and query bind into every one.
  */
 export function compileStreamRequestBinder(spec: RequestBinderSpec): StreamRequestBinder {
-  const single = compileRequestBinder({ ...spec, bodyField: '' });
+  const single = compileRequestBinder({ ...spec, bodyField: '', bodyRequired: false });
   const readOptions = { ignoreUnknownFields: !spec.options.strictBody, caseInsensitiveEnums: spec.options.caseInsensitiveEnums };
   return (req) => {
     const base = single({ ...req, body: undefined });
-    if (!req.body || req.body.length === 0) return [];
+    if (!req.body || req.body.length === 0) {
+      if (spec.bodyRequired) throw proxyErrors.missingBody();
+      return [];
+    }
     const mt = mediaType(req.headers);
-    if (mt !== undefined && !isJsonMediaType(mt) && mt !== 'application/x-ndjson') {
-      throw proxyErrors.unsupportedMediaType(mt, 'application/json or application/x-ndjson');
+    if (mt !== undefined && !spec.options.isJsonMediaType(mt) && mt !== 'application/x-ndjson') {
+      throw proxyErrors.unsupportedMediaType(mt, `${jsonTypesText(spec.options)} or application/x-ndjson`);
     }
     let values: JsonValue[];
     try {

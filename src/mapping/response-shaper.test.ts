@@ -7,6 +7,7 @@ import { compileErrorShaper } from '../errors/error-shaper.js';
 import type { ResponseMapping } from '../frontend/model.js';
 import { buildRoot, PROJECT_DIR } from '../protos/root.js';
 import { compileResponseShaper, fieldText, JSON_CONTENT_TYPE, type ShapedResponse } from './response-shaper.js';
+import { compileNegotiator } from './content-negotiation.js';
 
 const root = buildRoot([
   { name: 'vectors.proto', content: readFileSync(join(PROJECT_DIR, 'test/vectors/fixtures/vectors.proto'), 'utf8') },
@@ -334,5 +335,37 @@ describe('invalid mappings are refused at compile time', () => {
     ['rename with a repeated body_field', Resp, { body_field: 'books', rename: { title: 't' } }, /not a message/],
   ])('%s', (_name, type, mapping, message) => {
     expect(() => compileResponseShaper({ responseType: type, mapping, emitDefaults: false })).toThrow(message);
+  });
+});
+
+describe('negotiated content type (RestConfig.produces)', () => {
+  const negotiator = compileNegotiator([
+    { content_type: 'application/vnd.example.v1+json' },
+    { content_type: 'application/json', quality: 0.5 },
+  ]);
+  const shaperOf = (mapping: ResponseMapping = {}, type: protobuf.Type = Req) =>
+    compileResponseShaper({ responseType: type, mapping, emitDefaults: false, negotiator });
+
+  it('JSON bodies take the negotiated type', () => {
+    const shaper = shaperOf();
+    const message = decoded(Req, { name: 'n' });
+    expect((shaper(message) as ShapedResponse).contentType).toBe('application/vnd.example.v1+json');
+    expect((shaper(message, 'application/json') as ShapedResponse).contentType).toBe('application/json');
+    expect((shaper(message, 'application/json, */*') as ShapedResponse).body).toBe('{"name":"n"}');
+  });
+
+  it('a raw_field body takes it too', () => {
+    const out = shaperOf({ raw_field: 'name' })(decoded(Req, { name: '{"type":"string"}' }), 'application/json') as ShapedResponse;
+    expect(out.contentType).toBe('application/json');
+    expect(out.body).toBe('{"type":"string"}');
+  });
+
+  it('an explicit content_type opts out', () => {
+    const out = shaperOf({ raw_field: 'name', content_type: 'text/plain' })(decoded(Req, { name: 'x' }), 'application/json') as ShapedResponse;
+    expect(out.contentType).toBe('text/plain');
+  });
+
+  it('an unacceptable Accept (refused earlier with a 406) falls back to the preferred type', () => {
+    expect((shaperOf()(decoded(Req, {}), 'text/html') as ShapedResponse).contentType).toBe('application/vnd.example.v1+json');
   });
 });

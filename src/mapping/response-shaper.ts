@@ -7,6 +7,7 @@ import { ProxyError } from '../errors/catalogue.js';
 import type { ResponseMapping, StatusRule } from '../frontend/model.js';
 import { codeFromName } from '../grpc/codes.js';
 import { resolveFieldPath, valueAt, type FieldStep } from './field-path.js';
+import type { Negotiator } from './content-negotiation.js';
 import { isHeaderSafe } from './metadata.js';
 import { fieldValueToJson, jsonName, messageToJson, type JsonWriteOptions } from './proto-json.js';
 
@@ -17,7 +18,8 @@ export interface ShapedResponse {
   body: string | Buffer;
 }
 
-export type ResponseShaper = (decoded: Record<string, unknown>) => ShapedResponse | ProxyError;
+/** `accept` is the request's Accept header, used when the frontend negotiates media types (RestConfig.produces). */
+export type ResponseShaper = (decoded: Record<string, unknown>, accept?: string) => ShapedResponse | ProxyError;
 
 export interface ResponseShaperSpec {
   responseType: protobuf.Type;
@@ -25,6 +27,8 @@ export interface ResponseShaperSpec {
   /** HttpRule response_body; same meaning as mapping.body_field. */
   responseBody?: string;
   emitDefaults: boolean;
+  /** The frontend's response media types; used unless the mapping sets content_type. */
+  negotiator?: Negotiator;
 }
 
 export const JSON_CONTENT_TYPE = 'application/json';
@@ -114,9 +118,11 @@ export function compileResponseShaper(spec: ResponseShaperSpec): ResponseShaper 
   } else if ((mapping.omit?.length ?? 0) > 0 || Object.keys(mapping.rename ?? {}).length > 0) {
     throw new Error(`omit/rename need a message body, but body_field '${bodyFieldPath}' is not a message`);
   }
-  const contentType = mapping.content_type || (rawSteps ? 'application/octet-stream' : JSON_CONTENT_TYPE);
+  const negotiator = mapping.content_type ? undefined : spec.negotiator;
+  const fixedContentType = mapping.content_type || (rawSteps ? 'application/octet-stream' : JSON_CONTENT_TYPE);
 
-  return (decoded) => {
+  return (decoded, accept) => {
+    const contentType = negotiator ? (negotiator.negotiate(accept) ?? negotiator.fallback) : fixedContentType;
     let status = okStatus;
     for (const rule of rules) {
       const field = rule.steps[rule.steps.length - 1].field;

@@ -157,3 +157,39 @@ function rest() {
 function v(fieldPath: string, first: number, last: number) {
   return { fieldPath, first, last };
 }
+
+describe('parsePathTemplate with allowInnerDoubleWildcard', () => {
+  const inner = { allowInnerDoubleWildcard: true };
+
+  it('is off by default: T01 still refuses a segment after **', () => {
+    for (const template of ['/a/**/*', '/a/{x=**}/b', '/a/**/b/**']) {
+      expect(rejectionOf(template)).toContain("'**' must be the last segment");
+    }
+  });
+
+  it.each<[string, Omit<PathTemplate, 'source'>]>([
+    ['/a/**/*', { segments: [lit('a'), rest(), any()], variables: [] }],
+    [
+      '/subjects/{subject=**}/versions',
+      { segments: [lit('subjects'), rest(), lit('versions')], variables: [v('subject', 1, 1)] },
+    ],
+    [
+      '/c/subjects/{subject=**}/versions/{version}',
+      { segments: [lit('c'), lit('subjects'), rest(), lit('versions'), any()], variables: [v('subject', 2, 2), v('version', 4, 4)] },
+    ],
+    ['/{x=a/**/b}:verb', { segments: [lit('a'), rest(), lit('b')], variables: [v('x', 0, 2)], verb: 'verb' }],
+    // Without a tail it is the ordinary template.
+    ['/kv/{key=**}', { segments: [lit('kv'), rest()], variables: [v('key', 1, 1)] }],
+  ])('accepts %j', (template, expected) => {
+    expect(parsePathTemplate(template, inner)).toEqual({ source: template, ...expected });
+  });
+
+  it.each(['/a/**/b/**', '/a/{x=**}/{y=**}', '/**/x/**:v'])('still refuses a second ** in %j', (template) => {
+    expect(() => parsePathTemplate(template, inner)).toThrow("only one '**' is allowed in a template");
+  });
+
+  it('still refuses the other malformed templates', () => {
+    expect(() => parsePathTemplate('/a/**//b', inner)).toThrow('empty segment');
+    expect(() => parsePathTemplate('/a/**/b{x}', inner)).toThrow('a variable must be a whole segment');
+  });
+});

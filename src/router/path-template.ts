@@ -4,7 +4,10 @@
 //   Segment  = "*" | "**" | LITERAL | Variable ;
 //   Variable = "{" FieldPath [ "=" Segments ] "}" ;  FieldPath = IDENT { "." IDENT } ;  Verb = ":" LITERAL ;
 //
-// OpenAPI-style templates ("/subjects/{subject}") are the same language. Parsing is strict: every
+// OpenAPI-style templates ("/subjects/{subject}") are the same language. One opt-in extension
+// (allowInnerDoubleWildcard, MappingOptions.allow_inner_double_wildcard) lets '**' be followed by a
+// fixed-length tail of literals and '*' ("/files/{path=**}/versions"): the tail matches the
+// request's last segments and '**' the segments between. Parsing is strict: every
 // template that could be read two ways, or that could never match a request, is refused with the
 // offset of the problem, because a route that silently never matches is worse than a load error.
 
@@ -12,7 +15,10 @@ export type Segment = { kind: 'literal'; value: string } | { kind: 'any' } /* * 
 
 export interface TemplateVariable {
   fieldPath: string;
-  /** Segment index range, inclusive; a variable ending in `**` extends to the end of the request path. */
+  /**
+   * Template segment index range, inclusive. A '**' segment stands for any number of request
+   * segments, so the request range of a variable that holds or follows it is found by the router.
+   */
   first: number;
   last: number;
 }
@@ -28,8 +34,13 @@ export class TemplateError extends Error {
   override readonly name = 'TemplateError';
 }
 
-export function parsePathTemplate(text: string): PathTemplate {
-  return new TemplateReader(text, 'path template').readTemplate();
+export interface TemplateOptions {
+  /** '**' may be followed by more segments (literals or '*', no second '**'). */
+  allowInnerDoubleWildcard?: boolean;
+}
+
+export function parsePathTemplate(text: string, options: TemplateOptions = {}): PathTemplate {
+  return new TemplateReader(text, 'path template', options.allowInnerDoubleWildcard ?? false).readTemplate();
 }
 
 /**
@@ -81,6 +92,7 @@ class TemplateReader {
   constructor(
     private readonly text: string,
     private readonly subject: string,
+    private readonly allowInnerRest = false,
   ) {}
 
   readTemplate(): PathTemplate {
@@ -120,11 +132,12 @@ class TemplateReader {
     const char = this.peek();
     if (char === '' || char === '/' || char === '}') this.fail('empty segment', start);
     if (char === ':') this.fail("missing segment before ':'", start);
-    if (this.segments.at(-1)?.kind === 'rest') this.fail("'**' must be the last segment", start);
+    if (!this.allowInnerRest && this.segments.at(-1)?.kind === 'rest') this.fail("'**' must be the last segment", start);
     if (char === '*') {
       this.pos++;
       const isRest = this.peek() === '*';
       if (isRest) this.pos++;
+      if (isRest && this.segments.some((s) => s.kind === 'rest')) this.fail("only one '**' is allowed in a template", start);
       this.segments.push({ kind: isRest ? 'rest' : 'any' });
       this.expectSegmentEnd(insideVariable, "'*' must be a whole segment");
     } else if (char === '{') {

@@ -543,3 +543,114 @@ describe('buildRouter refuses', () => {
     expect(routerOf(rules).size).toBe(2);
   });
 });
+
+describe("a fixed tail after '**' (allowInnerDoubleWildcard)", () => {
+  function tailRouter(rules: Rule[], options: RouteOptions = {}): Router<string> {
+    return buildRouter(
+      rules.map(([id, method, template]) => ({
+        method,
+        template: parsePathTemplate(template, { allowInnerDoubleWildcard: true }),
+        value: id,
+        label: id,
+        ...options,
+      })),
+    );
+  }
+
+  // A registry-like API whose names may hold raw '/' where some clients do not encode them.
+  const registry: Rule[] = [
+    ['listSubjects', 'GET', '/subjects'],
+    ['listVersions', 'GET', '/subjects/{subject=**}/versions'],
+    ['getVersion', 'GET', '/subjects/{subject}/versions/{version}'],
+    ['getVersionSchema', 'GET', '/subjects/{subject}/versions/{version}/schema'],
+    ['register', 'POST', '/subjects/{subject}/versions'],
+    ['lookup', 'POST', '/subjects/{subject}'],
+    ['checkVersion', 'POST', '/compatibility/subjects/{subject=**}/versions/{version}'],
+    ['checkAll', 'POST', '/compatibility/subjects/{subject=**}/versions'],
+  ];
+
+  it.each<[string, string, Outcome]>([
+    ['GET', '/subjects/a/versions', found('listVersions', { subject: 'a' })],
+    ['GET', '/subjects/a/b/versions', found('listVersions', { subject: 'a/b' })],
+    ['GET', '/subjects/a/b/c/versions', found('listVersions', { subject: 'a/b/c' })],
+    // '**' takes zero segments too, as at the end of a template.
+    ['GET', '/subjects/versions', found('listVersions', { subject: '' })],
+    // A single-segment route is more specific at the subject's position than '**'.
+    ['GET', '/subjects/a/versions/versions', found('getVersion', { subject: 'a', version: 'versions' })],
+    ['GET', '/subjects/a/versions/1', found('getVersion', { subject: 'a', version: '1' })],
+    ['GET', '/subjects/a/versions/1/schema', found('getVersionSchema', { subject: 'a', version: '1' })],
+    ['GET', '/subjects/a/b/versions/1', NOT_FOUND],
+    ['GET', '/subjects/a/b/versionsx', NOT_FOUND],
+    ['GET', '/subjects/a//versions', NOT_FOUND],
+    ['POST', '/subjects/a/versions', found('register', { subject: 'a' })],
+    ['POST', '/compatibility/subjects/a/versions/latest', found('checkVersion', { subject: 'a', version: 'latest' })],
+    ['POST', '/compatibility/subjects/a/b/versions/1', found('checkVersion', { subject: 'a/b', version: '1' })],
+    ['POST', '/compatibility/subjects/a/b/versions', found('checkAll', { subject: 'a/b' })],
+    // Both match: the longer tail is more specific.
+    ['POST', '/compatibility/subjects/versions/versions', found('checkVersion', { subject: '', version: 'versions' })],
+    ['GET', '/compatibility/subjects/a/b/versions', { status: 405, allow: ['OPTIONS', 'POST'] }],
+    ['DELETE', '/subjects/a/b/versions', { status: 405, allow: ['GET', 'HEAD', 'OPTIONS'] }],
+  ])('%s %s', (method, target, expected) => {
+    for (const ordered of [registry, [...registry].reverse()]) {
+      expect(outcomeOf(tailRouter(ordered).match(method, target))).toEqual(expected);
+    }
+  });
+
+  it('decodes the multi-segment variable per the unescape mode', () => {
+    const all = tailRouter(registry, { unescape: 'ALL_CHARACTERS' });
+    expect(outcomeOf(all.match('GET', '/subjects/a%2Fb/c%20d/versions'))).toEqual(found('listVersions', { subject: 'a/b/c d' }));
+    const reserved = tailRouter(registry);
+    expect(outcomeOf(reserved.match('GET', '/subjects/a%2Fb/versions'))).toEqual(found('listVersions', { subject: 'a%2Fb' }));
+    // A tail variable is a single segment: fully decoded.
+    expect(outcomeOf(reserved.match('POST', '/compatibility/subjects/a/versions/x%2Fy'))).toEqual(
+      found('checkVersion', { subject: 'a', version: 'x/y' }),
+    );
+  });
+
+  it('binds variables around, inside and after the **, with a verb and a trailing slash', () => {
+    const router = tailRouter(
+      [
+        ['R1', 'GET', '/v1/{prefix}/{path=files/**/raw}/{name}:download'],
+        ['R2', 'GET', '/v2/**/{last}'],
+      ],
+      { ignoreTrailingSlash: true },
+    );
+    expect(outcomeOf(router.match('GET', '/v1/p/files/a/b/raw/n:download'))).toEqual(
+      found('R1', { prefix: 'p', path: 'files/a/b/raw', name: 'n' }),
+    );
+    expect(outcomeOf(router.match('GET', '/v1/p/files/raw/n:download'))).toEqual(found('R1', { prefix: 'p', path: 'files/raw', name: 'n' }));
+    expect(outcomeOf(router.match('GET', '/v1/p/files/raw/n'))).toEqual(NOT_FOUND);
+    expect(outcomeOf(router.match('GET', '/v2/x/y/z/'))).toEqual(found('R2', { last: 'z' }));
+    expect(outcomeOf(router.match('GET', '/v2/z'))).toEqual(found('R2', { last: 'z' }));
+    expect(outcomeOf(router.match('GET', '/v2'))).toEqual(NOT_FOUND);
+  });
+
+  it('orders tails of one length from the end, literal before *', () => {
+    const rules: Rule[] = [
+      ['anyLast', 'GET', '/a/{x=**}/b/{y}'],
+      ['literalLast', 'GET', '/a/{x=**}/{y}/c'],
+      ['noTail', 'GET', '/a/{x=**}'],
+    ];
+    for (const ordered of permutations(rules)) {
+      const router = tailRouter(ordered);
+      expect(outcomeOf(router.match('GET', '/a/p/b/c'))).toEqual(found('literalLast', { x: 'p', y: 'b' }));
+      expect(outcomeOf(router.match('GET', '/a/p/b/d'))).toEqual(found('anyLast', { x: 'p', y: 'd' }));
+      expect(outcomeOf(router.match('GET', '/a/p/q'))).toEqual(found('noTail', { x: 'p/q' }));
+    }
+  });
+
+  it('refuses two routes with the same shape, tails included', () => {
+    expect(() =>
+      tailRouter([
+        ['R1', 'GET', '/a/{x=**}/b'],
+        ['R2', 'GET', '/a/{y=**}/b'],
+      ]),
+    ).toThrow(RouterBuildError);
+    expect(() =>
+      tailRouter([
+        ['R1', 'GET', '/a/{x=**}/b'],
+        ['R2', 'GET', '/a/{y=**}/c'],
+      ]),
+    ).not.toThrow();
+  });
+});

@@ -4,7 +4,9 @@
 // prefix") is registered with it as "/prefix" and "/prefix/*", and what it finds is a bucket of
 // candidate routes. The HttpRule semantics find-my-way lacks (multi-segment variables, '**' matching
 // zero segments, verbs after the last segment, '%2F' never splitting, specificity independent of
-// declaration order) are applied by walking the raw request path over those candidates.
+// declaration order) are applied by walking the raw request path over those candidates. A template
+// may also have a fixed-length tail after its '**' (path-template.ts, allowInnerDoubleWildcard): the
+// tail is matched against the request's last segments, and '**' takes what lies between.
 
 import FindMyWay from 'find-my-way';
 import type { PathTemplate } from './path-template.js';
@@ -55,10 +57,15 @@ export function buildRouter<T>(entries: RouteEntry<T>[]): Router<T> {
 
 interface CompiledVariable {
   fieldPath: string;
+  /**
+   * Where the variable starts and ends in the request: a segment index from the start when
+   * `firstFromEnd`/`lastFromEnd` is false, else a count back from the end of the request's
+   * segments (1 = the last one), for a bound at or after a '**'.
+   */
   first: number;
+  firstFromEnd: boolean;
   last: number;
-  /** The variable ends in '**' and so covers every request segment from `first` on. */
-  extendsToEnd: boolean;
+  lastFromEnd: boolean;
   /** Covers more than one template segment (or '**'): decoded per the unescape mode, not fully. */
   multiSegment: boolean;
 }
@@ -70,7 +77,10 @@ interface CompiledRoute<T> {
   source: string;
   /** Per template segment before any '**': the literal text, or undefined for '*'. */
   fixedSegments: Array<string | undefined>;
+  /** The template has a '**' (at the end, or followed by `tailSegments`). */
   endsWithRest: boolean;
+  /** Per template segment after the '**': the literal text, or undefined for '*'. Usually empty. */
+  tailSegments: Array<string | undefined>;
   /** ":verb", or "" for a route without a verb. */
   verbSuffix: string;
   ignoreTrailingSlash: boolean;
@@ -87,20 +97,35 @@ function compileRoute<T>(entry: RouteEntry<T>, label: string): CompiledRoute<T> 
   const { template } = entry;
   const restIndex = template.segments.findIndex((segment) => segment.kind === 'rest');
   const fixed = restIndex === -1 ? template.segments : template.segments.slice(0, restIndex);
+  const tail = restIndex === -1 ? [] : template.segments.slice(restIndex + 1);
+  const literalOrAny = (segment: PathTemplate['segments'][number]) => (segment.kind === 'literal' ? segment.value : undefined);
+  const total = template.segments.length;
   return {
     method: entry.method,
     value: entry.value,
     label,
     source: template.source,
-    fixedSegments: fixed.map((segment) => (segment.kind === 'literal' ? segment.value : undefined)),
+    fixedSegments: fixed.map(literalOrAny),
     endsWithRest: restIndex !== -1,
+    tailSegments: tail.map(literalOrAny),
     verbSuffix: template.verb === undefined ? '' : `:${template.verb}`,
     ignoreTrailingSlash: entry.ignoreTrailingSlash ?? false,
     rejectsColonInLastSegment: template.verb === undefined && (entry.matchUnregisteredCustomVerb ?? false),
     unescape: entry.unescape ?? 'ALL_CHARACTERS_EXCEPT_RESERVED',
     variables: template.variables.map((variable) => {
-      const extendsToEnd = variable.last === restIndex;
-      return { ...variable, extendsToEnd, multiSegment: extendsToEnd || variable.last > variable.first };
+      const holdsRest = restIndex !== -1 && variable.first <= restIndex && restIndex <= variable.last;
+      // Template segment t after the '**' is request segment count - (total - t); the '**' itself
+      // starts where its prefix ends and ends just before the tail (count - (total - restIndex)).
+      const firstFromEnd = restIndex !== -1 && variable.first > restIndex;
+      const lastFromEnd = restIndex !== -1 && variable.last >= restIndex;
+      return {
+        fieldPath: variable.fieldPath,
+        first: firstFromEnd ? total - variable.first : variable.first,
+        firstFromEnd,
+        last: lastFromEnd ? total - variable.last : variable.last,
+        lastFromEnd,
+        multiSegment: holdsRest || variable.last > variable.first,
+      };
     }),
     shape: shapeOf(template),
     dispatchPrefix: dispatchPrefixOf(template),
@@ -160,6 +185,17 @@ function compareSpecificity(a: CompiledRoute<unknown>, b: CompiledRoute<unknown>
     const byRank = positionRank(a, i) - positionRank(b, i);
     if (byRank !== 0) return byRank;
     const byLiteral = compareText(a.fixedSegments[i] ?? '', b.fixedSegments[i] ?? '');
+    if (byLiteral !== 0) return byLiteral;
+  }
+  // Same prefix and both with a '**' there: the longer tail is more specific; tails of one length
+  // compare from the end (they are aligned with the request's last segments), literal before '*'.
+  const byTailLength = b.tailSegments.length - a.tailSegments.length;
+  if (byTailLength !== 0) return byTailLength;
+  for (let i = a.tailSegments.length - 1; i >= 0; i--) {
+    const x = a.tailSegments[i];
+    const y = b.tailSegments[i];
+    if ((x === undefined) !== (y === undefined)) return x === undefined ? 1 : -1;
+    const byLiteral = compareText(x ?? '', y ?? '');
     if (byLiteral !== 0) return byLiteral;
   }
   return compareText(a.verbSuffix, b.verbSuffix);
@@ -320,14 +356,17 @@ class RequestPath {
 function matchesRoute(route: CompiledRoute<unknown>, path: RequestPath): boolean {
   if (!path.fitRoute(route)) return false;
   const fixed = route.fixedSegments;
+  const tail = route.tailSegments;
   const count = path.count;
-  if (route.endsWithRest ? count < fixed.length : count !== fixed.length) return false;
+  if (route.endsWithRest ? count < fixed.length + tail.length : count !== fixed.length) return false;
+  // Request segments from tailStart on are matched by the tail (none when there is no tail).
+  const tailStart = count - tail.length;
   for (let i = 0; i < count; i++) {
     const start = path.start(i);
     const end = path.end(i);
     // Empty segments ("//", a trailing '/') match nothing, not even '*' or '**'.
     if (start === end) return false;
-    const literal = fixed[i];
+    const literal = i < tailStart ? fixed[i] : tail[i - tailStart];
     // Literals compare with the raw text: like grpc-gateway and Envoy, "v%31" is not "v1".
     if (literal !== undefined && (end - start !== literal.length || !path.raw.startsWith(literal, start))) return false;
   }
@@ -349,10 +388,11 @@ function bindVariables(route: CompiledRoute<unknown>, path: RequestPath): Array<
 }
 
 function variableValue(route: CompiledRoute<unknown>, variable: CompiledVariable, path: RequestPath): string {
-  const last = variable.extendsToEnd ? path.count - 1 : variable.last;
+  const first = variable.firstFromEnd ? path.count - variable.first : variable.first;
+  const last = variable.lastFromEnd ? path.count - variable.last : variable.last;
   // A lone '**' that matched no segment.
-  if (last < variable.first) return '';
-  const text = path.raw.slice(path.start(variable.first), path.end(last));
+  if (last < first) return '';
+  const text = path.raw.slice(path.start(first), path.end(last));
   if (!path.hasEscapes) return text;
   return variable.multiSegment ? decodeMultiSegment(text, route.unescape) : decodeAll(text);
 }

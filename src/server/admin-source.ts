@@ -1,5 +1,6 @@
 // The proxy's configuration source: the admin's watch stream, through the
-// same gRPC API whether the admin runs in this process or elsewhere.
+// same gRPC API whether the admin runs in this process or elsewhere, which
+// also takes the proxy's status reports.
 import { AdminClient } from '../admin/client.js';
 import type { ConfigSource } from './proxy.js';
 
@@ -8,6 +9,7 @@ export function adminConfigSource(address: string): ConfigSource & { close(): vo
   return {
     watch: (onSnapshot, onStatus) =>
       client.watchConfig(onSnapshot, { onStatus: (status) => onStatus?.(status === 'connected') }),
+    report: (status) => client.reportProxyStatus(status),
     close: () => client.close(),
   };
 }

@@ -22,8 +22,12 @@ function pathOf(url: string | undefined): string {
   return q < 0 ? url : url.slice(0, q);
 }
 
+// While closing, how often connections that finished their last request are closed.
+const IDLE_SWEEP_MS = 50;
+
 export class HttpListener {
   private readonly app: FastifyInstance;
+  private closing = false;
 
   constructor(readonly address: ListenerAddress, proxyHandler: RawHandler, ops?: OpsEndpoints) {
     this.app = Fastify({
@@ -31,6 +35,8 @@ export class HttpListener {
       forceCloseConnections: 'idle',
       serverFactory: (fastifyHandler) =>
         createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+          // A request that arrives while closing is served, and its connection closed after it.
+          if (this.closing) res.setHeader('connection', 'close');
           if (ops && req.method === 'GET' && OPS_PATHS.has(pathOf(req.url))) fastifyHandler(req, res);
           else void proxyHandler(req, res);
         }),
@@ -60,6 +66,10 @@ export class HttpListener {
 
   /** Stops accepting, lets in-flight requests finish, then closes. */
   close(): Promise<void> {
-    return this.app.close();
+    this.closing = true;
+    // Node closes the kept-alive connections that are idle when closing starts; those busy then
+    // would stay open until their keep-alive timeout, so they are closed as they become idle.
+    const sweep = setInterval(() => this.app.server.closeIdleConnections(), IDLE_SWEEP_MS);
+    return this.app.close().finally(() => clearInterval(sweep));
   }
 }

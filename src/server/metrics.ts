@@ -24,6 +24,8 @@ export class ProxyMetrics {
   readonly configRevision = new client.Gauge({
     name: 'prism_config_revision',
     help: 'Admin revision of the configuration being served',
+    // Across cluster workers the lowest: the revision every worker serves at least.
+    aggregator: 'min',
     registers: [this.registry],
   });
   readonly configErrors = new client.Counter({
@@ -34,6 +36,8 @@ export class ProxyMetrics {
   readonly adminConnected = new client.Gauge({
     name: 'prism_admin_connected',
     help: '1 while the watch stream to the admin is up',
+    // Over cluster workers: 1 only while every worker's watch is up.
+    aggregator: 'min',
     registers: [this.registry],
   });
   private readonly requestChildren = new WeakMap<CompiledRoute, Map<number, client.Counter.Internal>>();
@@ -56,9 +60,9 @@ export class ProxyMetrics {
     this.requests.labels('', '', String(status)).inc();
   }
 
-  observeCall(route: CompiledRoute, elapsedNs: bigint): void {
+  observeCall(route: CompiledRoute, seconds: number): void {
     let child = this.latencyChildren.get(route);
     if (!child) this.latencyChildren.set(route, (child = this.grpcLatency.labels(route.frontend, route.operationId)));
-    child.observe(Number(elapsedNs) / 1e9);
+    child.observe(seconds);
   }
 }

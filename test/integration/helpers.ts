@@ -155,10 +155,10 @@ export async function startStack(): Promise<Stack> {
   };
 }
 
-/** Another proxy watching the same admin (as on a second machine). */
-export async function startExtraProxy(adminAddress: string): Promise<{ proxy: Proxy; http: Http; close(): Promise<void> }> {
+/** Another proxy watching the same admin (as on a second machine), keeping its configuration in `cacheFile` if given. */
+export async function startExtraProxy(adminAddress: string, cacheFile?: string): Promise<{ proxy: Proxy; http: Http; close(): Promise<void> }> {
   const source = adminConfigSource(adminAddress);
-  const proxy = new Proxy({ source, listen: { host: '127.0.0.1', port: 0 }, logger: silentLogger });
+  const proxy = new Proxy({ source, listen: { host: '127.0.0.1', port: 0 }, logger: silentLogger, cacheFile });
   await proxy.start();
   const http = new Http(`http://127.0.0.1:${proxy.address.port}`);
   return {

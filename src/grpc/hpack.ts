@@ -285,13 +285,13 @@ function writeInteger(out: Buffer, at: number, value: number, prefixBits: number
 }
 
 /** Bytes of a literal-without-indexing field; nameIndex 0 means a literal name. ASCII names and values. */
-export function literalFieldLength(nameIndex: number, name: string, value: string): number {
+function literalFieldLength(nameIndex: number, name: string, value: string): number {
   const nameLength = nameIndex === 0 ? integerLength(name.length, 7) + name.length : 0;
   return integerLength(nameIndex, 4) + nameLength + integerLength(value.length, 7) + value.length;
 }
 
 /** Writes a literal header field without indexing (§6.2.2), strings not Huffman-coded; returns the next offset. */
-export function writeLiteralField(out: Buffer, at: number, nameIndex: number, name: string, value: string): number {
+function writeLiteralField(out: Buffer, at: number, nameIndex: number, name: string, value: string): number {
   at = writeInteger(out, at, nameIndex, 4, 0x00);
   if (nameIndex === 0) {
     at = writeInteger(out, at, name.length, 7, 0x00);
@@ -301,7 +301,7 @@ export function writeLiteralField(out: Buffer, at: number, nameIndex: number, na
   return at + out.write(value, at, 'latin1');
 }
 
-/** One literal field as its own buffer. */
+/** One literal header field without indexing as its own buffer; nameIndex 0 means a literal name. */
 export function literalField(nameIndex: number, name: string, value: string): Buffer {
   const out = Buffer.allocUnsafe(literalFieldLength(nameIndex, name, value));
   writeLiteralField(out, 0, nameIndex, name, value);

@@ -7,6 +7,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
+import { bindInsecure, hostOf, shutDown } from '../shared/grpc-server.js';
 import type { Backend } from '../../src/admin/model.js';
 import { SlotBindingError, resolveSlots } from '../../src/admin/slots.js';
 import { serviceDefinition, type PlainMessage } from '../../src/grpc/service-definition.js';
@@ -20,8 +21,6 @@ export const TTL_SERVICE = `${PACKAGE}.KeyValueTTLInterface`;
 const DEFAULT_ADDRESS = '127.0.0.1:50051';
 const NAMESPACE_METADATA_KEY = 'prism-namespace';
 const SWEEP_INTERVAL_MS = 1000;
-// How long close() lets calls in flight finish before cutting connections.
-const SHUTDOWN_GRACE_MS = 1000;
 // Expiry instants are kept as epoch milliseconds in a double; beyond this
 // (about 31,000 years) they would no longer be exact integers.
 const MAX_TTL_SECONDS = 1e12;
@@ -67,7 +66,7 @@ export async function startKeyValuePattern(options: KeyValuePatternOptions = {})
   serve(BASIC_SERVICE, basicAnswers(store));
   serve(TTL_SERVICE, ttlAnswers(store));
 
-  const port = await bind(server, requested);
+  const port = await bindInsecure(server, requested);
   const sweeper = setInterval(() => store.sweep(), SWEEP_INTERVAL_MS);
   sweeper.unref();
 
@@ -188,27 +187,8 @@ function ttlSecondsOf(request: PlainMessage): number {
   return ttlSeconds;
 }
 
-function bind(server: grpc.Server, address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
-  });
-}
 
-/** The host part of host:port, IPv6 brackets kept. */
-function hostOf(address: string): string {
-  return address.slice(0, address.lastIndexOf(':'));
-}
 
-/** Lets calls in flight finish for a moment, then cuts whatever is left, so close() never hangs. */
-function shutDown(server: grpc.Server): Promise<void> {
-  return new Promise((resolve) => {
-    const force = setTimeout(() => server.forceShutdown(), SHUTDOWN_GRACE_MS);
-    server.tryShutdown(() => {
-      clearTimeout(force);
-      resolve();
-    });
-  });
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

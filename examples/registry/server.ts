@@ -4,10 +4,13 @@
 //   node dist/examples/registry/server.js [--address host:port]
 //     [--storage memstore|sqlite|postgres] [--sqlite-path P]
 //     [--postgres-url URL] [--postgres-schema S]
+//     [--admin HOST:PORT [--namespace NS]]   (storage from the namespace's slot binding)
 // It prints one line once it listens and nothing per call.
 import { pathToFileURL } from 'node:url';
+import { storageFromAdmin } from './slot-storage.js';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
+import { bindInsecure, hostOf, shutDown } from '../shared/grpc-server.js';
 import { serviceDefinition, type PlainMessage } from '../../src/grpc/service-definition.js';
 import { shippedRoot } from '../../src/protos/root.js';
 import { paginate, type Page } from './input.js';
@@ -22,8 +25,6 @@ export const REGISTRY_SERVICE = 'prism.interfaces.registry.RegistryInterface';
 const DEFAULT_ADDRESS = '127.0.0.1:50052';
 // Only the default context exists (§2.8).
 const CONTEXTS = ['.'];
-// How long close() lets calls in flight finish before cutting connections.
-const SHUTDOWN_GRACE_MS = 1000;
 
 export interface RegistryPatternOptions {
   address?: string;
@@ -50,7 +51,7 @@ export async function startRegistryPattern(options: RegistryPatternOptions): Pro
 
   let port: number;
   try {
-    port = await bind(server, requested);
+    port = await bindInsecure(server, requested);
   } catch (err) {
     await storage.close();
     throw err;
@@ -191,29 +192,8 @@ function unaryHandler(answer: Answer): grpc.handleUnaryCall<PlainMessage, PlainM
   };
 }
 
-function bind(server: grpc.Server, address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) =>
-      err ? reject(err) : resolve(port),
-    );
-  });
-}
 
-/** The host part of host:port, IPv6 brackets kept. */
-function hostOf(address: string): string {
-  return address.slice(0, address.lastIndexOf(':'));
-}
 
-/** Lets calls in flight finish for a moment, then cuts whatever is left, so close() never hangs. */
-function shutDown(server: grpc.Server): Promise<void> {
-  return new Promise((resolve) => {
-    const force = setTimeout(() => server.forceShutdown(), SHUTDOWN_GRACE_MS);
-    server.tryShutdown(() => {
-      clearTimeout(force);
-      resolve();
-    });
-  });
-}
 
 const STORAGE_TYPES = { memstore: 'MEMSTORE', sqlite: 'SQLITE', postgres: 'POSTGRES' } as const;
 
@@ -246,9 +226,13 @@ async function main(): Promise<void> {
       'sqlite-path': { type: 'string' },
       'postgres-url': { type: 'string' },
       'postgres-schema': { type: 'string' },
+      // With --admin the storage slot's binding in the namespace decides the storage.
+      admin: { type: 'string' },
+      namespace: { type: 'string', default: 'schema-registry' },
     },
   });
-  const pattern = await startRegistryPattern({ address: values.address, storage: storageFromArgs(values) });
+  const storage = values.admin ? await storageFromAdmin(values.admin, values.namespace) : storageFromArgs(values);
+  const pattern = await startRegistryPattern({ address: values.address, storage });
   console.log(`registry pattern listening on ${pattern.address}`);
   const stop = (): void => {
     pattern.close().then(

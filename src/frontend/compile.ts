@@ -2,6 +2,7 @@
 // every field path resolved against the protobuf descriptors, every mapper
 // prepared. Problems are collected, each with the path of the definition
 // element it concerns, so a bad definition is refused whole with all of them.
+import { METHODS } from 'node:http';
 import type protobuf from 'protobufjs';
 import type { ErrorMapping, Frontend, HttpRule, ParamMapping, RouteMapping } from './model.js';
 import { buildRoot } from '../protos/root.js';
@@ -72,6 +73,12 @@ export class FrontendCompileError extends Error {
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_TIMEOUT_MS = 600_000;
 const HTTP_RULE_METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+// Node's HTTP parser answers 400 to any other method before a route could see it.
+const RECEIVABLE_METHODS = new Set(METHODS);
+
+function unreceivable(method: string): string {
+  return `'${method}' is not an HTTP method the proxy can receive (one of ${METHODS.join(', ')})`;
+}
 
 /** google.protobuf.Duration JSON text ("1.5s") in milliseconds. */
 export function durationMs(text: string): number {
@@ -101,6 +108,7 @@ function bindingsOfRule(rule: HttpRule, path: string, problems: string[], nested
     const method = set.length ? set[0].toUpperCase() : (rule.custom?.kind ?? '').toUpperCase();
     const template = set.length ? rule[set[0]]! : (rule.custom?.path ?? '');
     if (!method) problems.push(`${path}.custom.kind: required`);
+    else if (!RECEIVABLE_METHODS.has(method)) problems.push(`${path}.custom.kind: ${unreceivable(method)}`);
     out.push({ path, method, template, body: rule.body ?? '', responseBody: rule.response_body ?? '' });
   }
   // A .proto annotation with a single additional_bindings block parses as an object, not a list.
@@ -124,6 +132,7 @@ function bindingsOfRoute(route: RouteMapping, path: string, problems: string[]):
     return bindingsOfRule(route.http_rule, `${path}.http_rule`, problems);
   }
   if (!route.method) problems.push(`${path}.method: required`);
+  else if (!RECEIVABLE_METHODS.has(route.method.toUpperCase())) problems.push(`${path}.method: ${unreceivable(route.method)}`);
   if (!route.path_template) problems.push(`${path}.path_template: required`);
   if (!route.method || !route.path_template) return [];
   return [

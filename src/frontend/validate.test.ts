@@ -58,7 +58,7 @@ describe('validateFrontend on valid definitions', () => {
     ['a QUERY parameter into a repeated field', vec([get('/v', { params: [{ source: 'QUERY', name: 't', field: 'tags' }] })])],
     ['a BODY parameter into a message field', vec([get('/v', { method: 'POST', params: [{ source: 'BODY', name: 's', field: 'sub' }] })])],
     ['a CONSTANT enum by name', vec([get('/v', { params: [{ source: 'CONSTANT', field: 'color', default: 'RED' }] })])],
-    ['an HttpRule with a custom verb', vec([{ grpc: { method: 'Call' }, http_rule: { custom: { kind: 'LIST', path: '/v' } } }])],
+    ['an HttpRule with a custom verb', vec([{ grpc: { method: 'Call' }, http_rule: { custom: { kind: 'REPORT', path: '/v' } } }])],
   ])('accepts %s', (_name, frontend) => {
     expect(validateFrontend(frontend)).toEqual([]);
   });
@@ -105,6 +105,16 @@ describe('validateFrontend on broken definitions', () => {
       'a custom HttpRule without kind',
       (f) => (f.rest!.routes![1] = { grpc: { method: 'Get' }, http_rule: { custom: { path: '/x/{key}' } } }),
       ['rest.routes[1].http_rule.custom.kind: required'],
+    ],
+    [
+      'a custom HttpRule whose method Node cannot receive',
+      (f) => (f.rest!.routes![1] = { grpc: { method: 'Get' }, http_rule: { custom: { kind: 'LIST', path: '/x/{key}' } } }),
+      [expect.stringMatching(/^rest\.routes\[1\]\.http_rule\.custom\.kind: 'LIST' is not an HTTP method the proxy can receive \(one of ACL, .*GET/)],
+    ],
+    [
+      'a route method Node cannot receive',
+      (f) => (f.rest!.routes![1] = { ...f.rest!.routes![1], method: 'FETCH' }),
+      [expect.stringMatching(/^rest\.routes\[1\]\.method: 'FETCH' is not an HTTP method the proxy can receive/)],
     ],
     [
       'nested additional_bindings',
@@ -311,10 +321,10 @@ describe('validateFrontend: the route set as a whole (router)', () => {
     expect(problems[0]).toMatch(/^rest\.routes\[0\]\.http_rule\.additional_bindings\[0\]: GET \/v\/\{parent\} duplicates/);
   });
 
-  it('refuses an invalid HTTP method token', () => {
+  it('refuses a method token the proxy cannot receive', () => {
     const f = keyvalue();
     routeOf(f, 1).method = 'GE T';
-    expect(validateFrontend(f)).toEqual(['rest.routes[1]: invalid HTTP method "GE T"']);
+    expect(validateFrontend(f)).toEqual([expect.stringMatching(/^rest\.routes\[1\]\.method: 'GE T' is not an HTTP method the proxy can receive/)]);
   });
 
   it('accepts the same template under different methods', () => {

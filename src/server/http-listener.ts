@@ -3,6 +3,7 @@
 // the raw request/response (routing happens in our own router, before any
 // body is read).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ListenerAddress } from './config.js';
 
@@ -12,6 +13,29 @@ export interface OpsEndpoints {
   healthz(): { status: number; body: unknown };
   readyz(): { status: number; body: unknown };
   metrics(): Promise<{ contentType: string; body: string }>;
+}
+
+/**
+ * Requests Node's HTTP parser refuses (an unknown method, a malformed
+ * request line or header) never reach a handler; they still get the
+ * google.rpc.Status envelope every other error has.
+ */
+function answerMalformedRequest(err: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const body = JSON.stringify({
+    code: tooLarge ? 8 : 3,
+    message: `malformed HTTP request: ${err.code ?? err.message}`,
+    details: [],
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 const OPS_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -33,6 +57,7 @@ export class HttpListener {
     this.app = Fastify({
       logger: false,
       forceCloseConnections: 'idle',
+      clientErrorHandler: answerMalformedRequest,
       serverFactory: (fastifyHandler) =>
         createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
           // A request that arrives while closing is served, and its connection closed after it.

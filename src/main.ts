@@ -40,7 +40,8 @@ const HELP = `usage:
   --data-dir        embedded admin's store, the example registry's store and the proxy's
                     configuration cache (default ./.prism)
   --admin-postgres  keep the embedded admin's state in Postgres (postgres://...; env
-                    PRISM_ADMIN_POSTGRES) so several admins share it
+                    PRISM_ADMIN_POSTGRES) so several admins share it; its tables go in
+                    --admin-postgres-schema (default prism_admin)
   --routes          definitions seeded into an empty store (default routes/)
   --no-examples     do not start the example patterns (keyvalue on 127.0.0.1:50051,
                     registry on 127.0.0.1:50052)
@@ -66,8 +67,8 @@ async function serveProxy(spec: ProxySpec, workers: number, logger: Logger): Pro
   return workers === 1 ? startProxy(spec, logger) : startCluster({ workers, spec, logger });
 }
 
-async function openAdminStore(dataDir: string, postgres: string | undefined): Promise<AdminStore> {
-  if (postgres) return PostgresAdminStore.open({ connectionString: postgres });
+async function openAdminStore(dataDir: string, postgres: string | undefined, schema: string | undefined): Promise<AdminStore> {
+  if (postgres) return PostgresAdminStore.open({ connectionString: postgres, schema });
   return new SqliteAdminStore(new ConfigStore(join(dataDir, 'admin.db')));
 }
 
@@ -82,7 +83,11 @@ async function runStack(values: Record<string, unknown>, workers: number, logger
   let store: AdminStore | undefined;
   let adminAddress = external;
   if (!adminAddress) {
-    store = await openAdminStore(dataDir, (values['admin-postgres'] as string | undefined) ?? process.env.PRISM_ADMIN_POSTGRES);
+    store = await openAdminStore(
+      dataDir,
+      (values['admin-postgres'] as string | undefined) ?? process.env.PRISM_ADMIN_POSTGRES,
+      (values['admin-postgres-schema'] as string | undefined) ?? process.env.PRISM_ADMIN_POSTGRES_SCHEMA,
+    );
     const seeded = await seedAdminStore(store, (values.routes as string) ?? join(PROJECT_DIR, 'routes'));
     if (seeded.frontends.length + seeded.namespaces.length > 0) {
       logger.info({ frontends: seeded.frontends.map((f) => f.name), namespaces: seeded.namespaces.map((n) => n.name) }, 'admin store seeded');
@@ -163,6 +168,7 @@ export async function main(argv: string[]): Promise<void> {
       'grpc-listen': { type: 'string' },
       'no-grpc': { type: 'boolean' },
       'admin-postgres': { type: 'string' },
+      'admin-postgres-schema': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -12,15 +12,12 @@
 // second) into a temporary directory, next to a package.json and links to
 // proto/ and node_modules/, and runs src/main.js from there. PRISM_WORKERS=2
 // keeps the default cluster mode but bounds it on many-core machines.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import { createInterface } from 'node:readline';
-import ts from 'typescript';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_DIR, buildRoot } from '../../src/protos/root.js';
+import { buildRoot } from '../../src/protos/root.js';
+import { buildCli, startCli, type RunningCli } from './transpiled-cli.js';
 import {
   Http,
   THINGS_PROTO,
@@ -34,70 +31,6 @@ import {
 
 const BACKEND_DELAY_MS = 500;
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((entry) => {
-    const full = join(dir, entry);
-    if (statSync(full).isDirectory()) return sourceFiles(full);
-    return full.endsWith('.ts') && !full.endsWith('.test.ts') ? [full] : [];
-  });
-}
-
-/** Transpiles src/ and examples/ into `out` as ES modules runnable by node. */
-function buildCli(out: string): void {
-  const compilerOptions: ts.CompilerOptions = {
-    module: ts.ModuleKind.ES2022,
-    target: ts.ScriptTarget.ES2022,
-    esModuleInterop: true,
-  };
-  for (const file of [...sourceFiles(join(PROJECT_DIR, 'src')), ...sourceFiles(join(PROJECT_DIR, 'examples'))]) {
-    const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions, fileName: file });
-    const target = join(out, relative(PROJECT_DIR, file)).replace(/\.ts$/, '.js');
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, outputText);
-  }
-  // The proxy finds its project root by the nearest package.json, and proto/ there.
-  writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module' }));
-  symlinkSync(join(PROJECT_DIR, 'proto'), join(out, 'proto'));
-  symlinkSync(join(PROJECT_DIR, 'node_modules'), join(out, 'node_modules'));
-}
-
-interface RunningCli {
-  child: ChildProcess;
-  /** The proxy's HTTP address, as logged. */
-  address: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr(): string;
-}
-
-/** Spawns the CLI and waits for its "serving annotated protos" log line (pino JSON on stdout). */
-async function startCli(main: string, args: string[]): Promise<RunningCli> {
-  const child = spawn(process.execPath, [main, ...args], { env: { ...process.env, LOG_LEVEL: 'info', PRISM_WORKERS: '2' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
-  const lines = createInterface({ input: child.stdout! });
-  const address = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "serving annotated protos" line within 10 s; stderr:\n${stderr}`)), 10_000);
-    lines.on('line', (line) => {
-      let entry: { msg?: string; address?: string };
-      try {
-        entry = JSON.parse(line);
-      } catch {
-        return;
-      }
-      if (entry.msg === 'serving annotated protos' && entry.address) {
-        clearTimeout(timer);
-        resolve(entry.address);
-      }
-    });
-    void exited.then(({ code }) => {
-      clearTimeout(timer);
-      reject(new Error(`prism-proxy exited with ${code} before serving; stderr:\n${stderr}`));
-    });
-  });
-  return { child, address, exited, stderr: () => stderr };
-}
-
 describe('prism-proxy --proto FILE --backend HOST:PORT --port 0', () => {
   let work: string;
   let main: string;
@@ -108,8 +41,7 @@ describe('prism-proxy --proto FILE --backend HOST:PORT --port 0', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'prism-cli-'));
-    buildCli(join(work, 'build'));
-    main = join(work, 'build', 'src', 'main.js');
+    main = buildCli(join(work, 'build'));
     mkdirSync(join(work, 'protos'));
     protoFile = join(work, 'protos', 'things.proto');
     writeFileSync(protoFile, THINGS_PROTO);
@@ -139,7 +71,7 @@ describe('prism-proxy --proto FILE --backend HOST:PORT --port 0', () => {
   });
 
   const start = async () => {
-    const cli = await startCli(main, ['--proto', protoFile, '--backend', backend.address, '--port', '0']);
+    const cli = await startCli(main, ['--proto', protoFile, '--backend', backend.address, '--port', '0'], 'serving annotated protos');
     running.push(cli);
     expect(cli.address).toMatch(/^127\.0\.0\.1:[1-9]\d*$/);
     return cli;

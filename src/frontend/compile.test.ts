@@ -239,13 +239,15 @@ describe('compileFrontend: HttpRule bindings and call kinds', () => {
 
   it('binds a client stream body as one message per element', () => {
     const { routes } = compileFrontend(vec([{ method: 'POST', path_template: '/x/{name}', grpc: { method: 'ClientStream' }, body: { field: '*' } }]));
-    const messages = routes[0].bindStream!({
+    const body = '[{"s":"a"},{"s":"b"}]';
+    const binding = routes[0].bindStream!({
       method: 'POST',
       bindings: [['name', 'n']],
       rawQuery: '',
-      headers: { 'content-type': 'application/json' },
-      body: Buffer.from('[{"s":"a"},{"s":"b"}]'),
+      headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
+      body: undefined,
     });
+    const messages = [...binding.push(Buffer.from(body)), ...binding.end()];
     expect(messages.map((m) => [m.name, m.s])).toEqual([
       ['n', 'a'],
       ['n', 'b'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JsonNumber, JsonSyntaxError, jsonValueToPlain, parseJsonSequence, parseJsonText } from './json-text.js';
+import { JsonNumber, JsonSyntaxError, jsonValueToPlain, parseJsonText } from './json-text.js';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
@@ -122,32 +122,6 @@ describe('parseJsonText', () => {
   it('limits nesting depth instead of overflowing the stack', () => {
     expect(() => parseJsonText('['.repeat(100_000))).toThrow(/nesting deeper than 1000 levels/);
     expect(jsonValueToPlain(parseJsonText('['.repeat(500) + ']'.repeat(500)))).toBeInstanceOf(Array);
-  });
-});
-
-describe('parseJsonSequence', () => {
-  it.each([
-    // B16: a JSON array of messages and NDJSON
-    ['[{"s":"a"},{"s":"b"}]', [{ s: 'a' }, { s: 'b' }]],
-    ['{"s":"a"}\n{"s":"b"}\n', [{ s: 'a' }, { s: 'b' }]],
-    ['{"s":"a"}{"s":"b"}', [{ s: 'a' }, { s: 'b' }]],
-    ['\r\n{"s":"a"}\r\n\r\n{"s":"b"}', [{ s: 'a' }, { s: 'b' }]],
-    ['1 2 "x"', [1, 2, 'x']],
-    [' [ ] ', []],
-    ['', []],
-    ['\n', []],
-  ])('splits %j', (text, expected) => {
-    expect(parseJsonSequence(text).map(jsonValueToPlain)).toEqual(expected);
-    expect(parseJsonSequence(utf8(text)).map(jsonValueToPlain)).toEqual(expected);
-  });
-
-  it.each([
-    ['[{"s":"a"}] {"s":"b"}', "unexpected character '{' at offset 12"],
-    ['{"s":"a"}\n{"s":', 'unexpected end of input'],
-    ['{"s":"a"}\n{"s":"b","s":"c"}', 'duplicate key "s" at offset 19'],
-    ['12x', "unexpected character 'x' at offset 2"],
-  ])('rejects %j', (text, message) => {
-    expect(() => parseJsonSequence(text)).toThrow(message);
   });
 });
 

@@ -49,28 +49,6 @@ export function parseJsonText(input: Uint8Array | string): JsonValue {
   return value;
 }
 
-/**
- * Parses a streamed body. Input starting with '[' is one JSON array and
- * yields its elements; any other input is a sequence of values (NDJSON or
- * concatenated JSON), each one element. Empty input yields no elements.
- */
-export function parseJsonSequence(input: Uint8Array | string): JsonValue[] {
-  const parser = new Parser(decodeInput(input));
-  parser.skipWhitespace();
-  if (parser.peek() === CH_LBRACKET) {
-    const elements = parser.parseValue(0) as JsonValue[];
-    parser.skipWhitespace();
-    if (!parser.atEnd()) parser.failUnexpected();
-    return elements;
-  }
-  const values: JsonValue[] = [];
-  while (!parser.atEnd()) {
-    values.push(parser.parseValue(0));
-    parser.skipWhitespace();
-  }
-  return values;
-}
-
 /** Converts to ordinary JS values: JsonNumber becomes a JS number (precision may be lost). */
 export function jsonValueToPlain(value: JsonValue): unknown {
   if (value instanceof JsonNumber) return Number(value.text);

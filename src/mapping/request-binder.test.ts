@@ -79,8 +79,14 @@ function bind(route: Route, req: Request): unknown {
   return onTheWire(compileRequestBinder(specOf(route))(partsOf(req)), route.type ?? Req);
 }
 
+/** A client stream bound from its headers, then its body fed in two chunks (split mid-body). */
 function bindStream(route: Route, req: Request): unknown[] {
-  return compileStreamRequestBinder(specOf(route))(partsOf(req)).map((m) => onTheWire(m, route.type ?? Req));
+  const { body, ...parts } = partsOf(req);
+  const headers = body?.length ? { ...parts.headers, 'content-length': String(body.length) } : parts.headers;
+  const binding = compileStreamRequestBinder(specOf(route))({ ...parts, headers, body: undefined });
+  const half = Math.floor((body?.length ?? 0) / 2);
+  const messages = body ? [...binding.push(body.subarray(0, half)), ...binding.push(body.subarray(half))] : [];
+  return [...messages, ...binding.end()].map((m) => onTheWire(m, route.type ?? Req));
 }
 
 function proxyErrorOf(run: () => unknown): ProxyError {

@@ -17,7 +17,8 @@ import {
   valueAt,
   type FieldStep,
 } from './field-path.js';
-import { JsonNumber, JsonSyntaxError, parseJsonSequence, parseJsonText, type JsonObject, type JsonValue } from './json-text.js';
+import { JsonStreamSplitter } from './json-stream-splitter.js';
+import { JsonNumber, JsonSyntaxError, parseJsonText, type JsonObject, type JsonValue } from './json-text.js';
 import { fieldValueFromJson, MappingError, messageFromJson } from './proto-json.js';
 import type { ResolvedOptions } from './options.js';
 import { parseQueryString, QueryDecodeError } from './query-string.js';
@@ -57,8 +58,18 @@ export interface RequestBinderSpec {
 
 /** A binder for unary / server-streaming calls: one request message. */
 export type RequestBinder = (req: HttpRequestParts) => Message;
-/** A binder for client-streaming calls: the body is a sequence of messages. */
-export type StreamRequestBinder = (req: HttpRequestParts) => Message[];
+/**
+ * A client-streaming request with its path, query and headers bound, turning the body into
+ * messages as it arrives. Errors are ProxyErrors.
+ */
+export interface StreamBinding {
+  /** Takes the next body chunk; returns the messages it completed, in order. */
+  push(chunk: Uint8Array): Message[];
+  /** The body ended: returns any message still open; throws when the body was cut short or a required one was empty. */
+  end(): Message[];
+}
+/** A binder for client-streaming calls: the body, read later, is a sequence of messages. */
+export type StreamRequestBinder = (req: HttpRequestParts) => StreamBinding;
 
 const HTTP_BODY = 'google.api.HttpBody';
 
@@ -490,37 +501,73 @@ function isPlainMessage(v: unknown): boolean {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v) && Object.getPrototypeOf(v) === Object.prototype;
 }
 
+/** Whether the request's headers announce a body (a Content-Length of 0 does not). */
+export function declaresBody(headers: IncomingHttpHeaders): boolean {
+  const declared = headers['content-length'];
+  return (declared !== undefined && declared !== '0') || headers['transfer-encoding'] !== undefined;
+}
+
+/** Runs a step of the JSON splitter, turning its syntax errors into bad_json. */
+function split(step: () => Uint8Array[]): Uint8Array[] {
+  try {
+    return step();
+  } catch (err) {
+    if (err instanceof JsonSyntaxError) throw proxyErrors.badJson(err.message);
+    throw err;
+  }
+}
+
 /**
  * Client streaming: the body is a JSON array or newline-delimited JSON
  * values, one request message each; path and query bind into every one.
+ * Bound before the body is read, so each message can go out as soon as its
+ * value is complete. `req.body` is not used: the body arrives through push().
  */
 export function compileStreamRequestBinder(spec: RequestBinderSpec): StreamRequestBinder {
   const single = compileRequestBinder({ ...spec, bodyField: '', bodyRequired: false });
   const readOptions = { ignoreUnknownFields: !spec.options.strictBody, caseInsensitiveEnums: spec.options.caseInsensitiveEnums };
-  return (req) => {
-    const base = single({ ...req, body: undefined });
-    if (!req.body || req.body.length === 0) {
-      if (spec.bodyRequired) throw proxyErrors.missingBody();
-      return [];
-    }
-    const mt = mediaType(req.headers);
-    if (mt !== undefined && !spec.options.isJsonMediaType(mt) && mt !== 'application/x-ndjson') {
-      throw proxyErrors.unsupportedMediaType(mt, `${jsonTypesText(spec.options)} or application/x-ndjson`);
-    }
-    let values: JsonValue[];
+
+  /** One top-level body value (its JSON text) into the `index`-th message, under the path and query values. */
+  const messageOf = (text: Uint8Array, index: number, base: Message): Message => {
+    let json: JsonValue;
     try {
-      values = parseJsonSequence(req.body);
+      json = parseJsonText(text);
     } catch (err) {
-      if (err instanceof JsonSyntaxError) throw proxyErrors.badJson(err.message);
+      if (err instanceof JsonSyntaxError) throw proxyErrors.badJson(`message ${index}: ${err.message}`);
       throw err;
     }
-    return values.map((value, i) => {
-      try {
-        return mergeMessages(messageFromJson(spec.requestType, value, readOptions, `[${i}]`), base);
-      } catch (err) {
-        if (err instanceof MappingError) throw proxyErrors.badBody(err.field, err.message);
-        throw err;
-      }
-    });
+    try {
+      return mergeMessages(messageFromJson(spec.requestType, json, readOptions, `[${index}]`), base);
+    } catch (err) {
+      if (err instanceof MappingError) throw proxyErrors.badBody(err.field, err.message);
+      throw err;
+    }
+  };
+
+  const requireBody = (present: boolean): void => {
+    if (!present && spec.bodyRequired) throw proxyErrors.missingBody();
+  };
+
+  return (req) => {
+    const base = single({ ...req, body: undefined });
+    // Refused before the call opens: a body that is absent or not JSON is known from the headers.
+    const hasBody = declaresBody(req.headers);
+    requireBody(hasBody);
+    const mt = mediaType(req.headers);
+    if (hasBody && mt !== undefined && !spec.options.isJsonMediaType(mt) && mt !== 'application/x-ndjson') {
+      throw proxyErrors.unsupportedMediaType(mt, `${jsonTypesText(spec.options)} or application/x-ndjson`);
+    }
+    const splitter = new JsonStreamSplitter(spec.options.maxBodyBytes);
+    let count = 0;
+    const messagesOf = (values: Uint8Array[]) => values.map((value) => messageOf(value, count++, base));
+    return {
+      push: (chunk) => messagesOf(split(() => splitter.push(chunk))),
+      end: () => {
+        const values = split(() => splitter.end());
+        // A chunked body can still turn out empty.
+        requireBody(splitter.bytes > 0);
+        return messagesOf(values);
+      },
+    };
   };
 }

@@ -2,15 +2,19 @@
 // declared Content-Length over the limit is refused before reading.
 import type { IncomingMessage } from 'node:http';
 import { proxyErrors } from '../errors/catalogue.js';
+import { declaresBody } from '../mapping/request-binder.js';
+
+/** Whether the declared Content-Length is over `limit`; such a body is discarded unread. */
+export function declaredOverLimit(req: IncomingMessage, limit: number): boolean {
+  const declared = req.headers['content-length'];
+  const over = declared !== undefined && Number(declared) > limit;
+  if (over) req.resume();
+  return over;
+}
 
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const declared = req.headers['content-length'];
-  const hasBody = (declared !== undefined && declared !== '0') || req.headers['transfer-encoding'] !== undefined;
-  if (!hasBody) return Promise.resolve(undefined);
-  if (declared !== undefined && Number(declared) > limit) {
-    req.resume();
-    return Promise.reject(proxyErrors.bodyTooLarge(limit));
-  }
+  if (!declaresBody(req.headers)) return Promise.resolve(undefined);
+  if (declaredOverLimit(req, limit)) return Promise.reject(proxyErrors.bodyTooLarge(limit));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

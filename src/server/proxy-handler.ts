@@ -10,7 +10,8 @@ import { GrpcCallError, type ChannelPool, type Metadata, type UnaryReply } from 
 import { parseGrpcTimeout, parseRequestTimeout, TimeoutHeaderError } from '../grpc/timeout.js';
 import type { HttpRequestParts, Message } from '../mapping/request-binder.js';
 import type { BoundRoute, ListenerTable } from './config.js';
-import { readBody } from './body.js';
+import { declaredOverLimit, readBody } from './body.js';
+import { forwardRequestBody } from './client-stream.js';
 import { streamServerReply } from './server-stream.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { Logger } from 'pino';
@@ -140,7 +141,8 @@ async function proxyRoute(
   res.on('close', cancelWhenClientLeaves);
   let status = 500;
   try {
-    const body = await readBody(req, route.options.maxBodyBytes);
+    // A client stream's body is read once its call is open, to forward each message as it arrives.
+    const body = route.callKind === 'client-stream' ? undefined : await readBody(req, route.options.maxBodyBytes);
     const parts: HttpRequestParts = { method, bindings, rawQuery, headers: req.headers, body };
     const timeoutMs = timeoutFor(req, route);
     const metadata: Metadata = route.requestMetadata(req.headers, req.socket.remoteAddress, route.namespace);
@@ -159,10 +161,12 @@ async function proxyRoute(
     let reply: UnaryReply;
     try {
       if (route.callKind === 'client-stream') {
+        const limit = route.options.maxBodyBytes;
+        if (declaredOverLimit(req, limit)) throw proxyErrors.bodyTooLarge(limit);
+        const binding = route.bindStream!(parts);
         const call = channel.clientStream(route.grpcPath, { deadlineMs, metadata });
         track(res, call);
-        for (const m of route.bindStream!(parts)) call.write(Buffer.from(encode(route.requestType, m)));
-        call.end();
+        await forwardRequestBody(req, binding, call, (m) => encode(route.requestType, m));
         reply = await call.reply;
       } else {
         const call = channel.startUnary(route.grpcPath, encode(route.requestType, route.bind(parts)), { deadlineMs, metadata });

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startKeyValuePattern, type RunningPattern } from '../../examples/keyvalue/server.js';
 import { AdminClient } from '../../src/admin/client.js';
 import { tempDir } from '../../src/admin/testing.js';
-import { startAdminServer, type AdminServer } from '../../src/admin/service.js';
+import { startAdminServer } from '../../src/admin/service.js';
 import { ConfigStore } from '../../src/admin/store.js';
 import type { Namespace } from '../../src/frontend/model.js';
 import { readConfigCache } from '../../src/server/config-cache.js';

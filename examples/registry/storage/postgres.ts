@@ -11,9 +11,9 @@
 import pg from 'pg';
 import {
   StorageError,
+  storedSchemaFromRow,
+  type SchemaRow,
   type RegistryStorage,
-  type SchemaReference,
-  type SchemaType,
   type SettingKind,
   type StorageReader,
   type StorageWriter,
@@ -198,17 +198,8 @@ class PostgresTx implements StorageWriter {
   }
 
   async schemaById(id: number): Promise<StoredSchema | undefined> {
-    const [row] = await this.execute<{ id: number; schema_type: string; schema: string; refs: string }>(
-      `SELECT id, schema_type, schema, refs FROM ${this.s}.schemas WHERE id = $1`,
-      [id],
-    );
-    if (!row) return undefined;
-    return {
-      id: row.id,
-      schemaType: row.schema_type as SchemaType,
-      schema: row.schema,
-      references: JSON.parse(row.refs) as SchemaReference[],
-    };
+    const [row] = await this.execute<SchemaRow>(`SELECT id, schema_type, schema, refs FROM ${this.s}.schemas WHERE id = $1`, [id]);
+    return row && storedSchemaFromRow(row);
   }
 
   async schemaIdByIdentity(identity: string): Promise<number | undefined> {

@@ -9,10 +9,9 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   StorageError,
+  storedSchemaFromRow,
   TaskQueue,
   type RegistryStorage,
-  type SchemaReference,
-  type SchemaType,
   type SettingKind,
   type StorageReader,
   type StorageWriter,
@@ -174,13 +173,7 @@ class SqliteTx implements StorageWriter {
 
   async schemaById(id: number): Promise<StoredSchema | undefined> {
     const row = guard(() => this.statements.schemaById.get(id));
-    if (!row) return undefined;
-    return {
-      id: row.id,
-      schemaType: row.schema_type as SchemaType,
-      schema: row.schema,
-      references: JSON.parse(row.refs) as SchemaReference[],
-    };
+    return row && storedSchemaFromRow(row);
   }
 
   async schemaIdByIdentity(identity: string): Promise<number | undefined> {

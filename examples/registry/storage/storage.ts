@@ -17,6 +17,23 @@ export interface StoredSchema {
   references: SchemaReference[];
 }
 
+/** A schema as the SQL stores keep it: references as JSON text. */
+export interface SchemaRow {
+  id: number;
+  schema_type: string;
+  schema: string;
+  refs: string;
+}
+
+export function storedSchemaFromRow(row: SchemaRow): StoredSchema {
+  return {
+    id: row.id,
+    schemaType: row.schema_type as SchemaType,
+    schema: row.schema,
+    references: JSON.parse(row.refs) as SchemaReference[],
+  };
+}
+
 export interface VersionRow {
   subject: string;
   version: number;

@@ -32,7 +32,13 @@ import {
   type VersionId,
 } from './input.js';
 import { parseStored, parseSubmitted, type Candidate, type SchemaInput } from './parsing.js';
-import { checkCompatibility, protobufToSerialized, type CompatibilityLevel, type SchemaType } from './schema/index.js';
+import {
+  checkCompatibility,
+  protobufToSerialized,
+  sameSchema,
+  type CompatibilityLevel,
+  type SchemaType,
+} from './schema/index.js';
 import {
   GLOBAL_SCOPE,
   type RegistryStorage,
@@ -114,7 +120,9 @@ export class Registry {
       const candidate = await parseSubmitted(tx, input);
       const versions = visibleVersions(await tx.versionsOf(subject), deleted);
       if (versions.length === 0) throw subjectNotFound(subject);
-      const holder = await findHolder(tx, versions, candidate, input.normalize);
+      const holder =
+        (await findHolder(tx, versions, candidate, input.normalize)) ??
+        (await findEquivalent(tx, versions, candidate, input.normalize));
       if (!holder) throw schemaNotInSubject(subject);
       return record(tx, holder);
     });
@@ -420,6 +428,32 @@ async function findHolder(
   for (const row of newestFirst) {
     const normalized = await parseStored(tx, (await tx.schemaById(row.schemaId))!, true);
     if (normalized.identity === candidate.identity) return row;
+  }
+  return undefined;
+}
+
+/**
+ * For lookup only (§2.3): the newest of `versions` whose schema, its
+ * references resolved, has the candidate's structure, so that a schema sent
+ * with its references inlined finds the version that has them as references.
+ */
+async function findEquivalent(
+  tx: StorageReader,
+  versions: readonly VersionRow[],
+  candidate: Candidate,
+  normalize: boolean,
+): Promise<VersionRow | undefined> {
+  const compared = new Map<number, boolean>();
+  for (const row of [...versions].reverse()) {
+    let same = compared.get(row.schemaId);
+    if (same === undefined) {
+      const stored = (await tx.schemaById(row.schemaId))!;
+      same =
+        stored.schemaType === candidate.parsed.schemaType &&
+        sameSchema(candidate.parsed, (await parseStored(tx, stored)).parsed, { normalize });
+      compared.set(row.schemaId, same);
+    }
+    if (same) return row;
   }
   return undefined;
 }

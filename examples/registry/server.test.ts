@@ -482,6 +482,64 @@ describe.each(BACKENDS)('registry pattern on $name', (backend) => {
     });
   });
 
+  describe('lookup of a schema with its references inlined (§2.3)', () => {
+    const ADDRESS = { type: 'record', name: 'Address', namespace: 'com.shop', fields: [field('street', 'string')] };
+    const customer = (address: unknown, extra: object[] = []) =>
+      avroRecord('Customer', [field('address', address), ...extra], { namespace: 'com.shop' });
+    const addressRef = [{ name: 'com.shop.Address', subject: 'address', version: 1 }];
+    let customerId: number;
+
+    beforeAll(async () => {
+      await register('address', JSON.stringify(ADDRESS));
+      customerId = await register('customer', customer('com.shop.Address'), { references: addressRef });
+      await register('customer', customer('com.shop.Address', [field('vip', 'boolean', { default: false })]), {
+        references: addressRef,
+      });
+      await call('DeleteSchemaVersion', { subject: 'customer', version: '1' });
+    });
+
+    it('answers the version whose referenced record the schema writes inline', async () => {
+      const inlineV2 = customer(ADDRESS, [field('vip', 'boolean', { default: false })]);
+      const found = await call('LookupSchema', { subject: 'customer', schema: inlineV2 });
+      expect(found).toMatchObject({ subject: 'customer', version: 2, references: addressRef });
+      expect(found.id).toBe((await byVersion('customer', '2')).id);
+      // Lookup registers nothing.
+      expect(await versionsOf('customer', { deleted: true })).toEqual([1, 2]);
+    });
+
+    it('matches soft-deleted versions only with deleted', async () => {
+      await expectError(call('LookupSchema', { subject: 'customer', schema: customer(ADDRESS) }), '40403');
+      const found = await call('LookupSchema', { subject: 'customer', schema: customer(ADDRESS), deleted: true });
+      expect(found).toMatchObject({ version: 1, id: customerId });
+    });
+
+    it('answers 40403 when the inline schema differs in a field', async () => {
+      const otherStreet = { ...ADDRESS, fields: [field('street', 'bytes')] };
+      await expectError(
+        call('LookupSchema', { subject: 'customer', schema: customer(otherStreet), deleted: true }),
+        '40403',
+      );
+      const vipAsInt = customer(ADDRESS, [field('vip', 'int')]);
+      await expectError(call('LookupSchema', { subject: 'customer', schema: vipAsInt }), '40403');
+    });
+
+    it('matches a JSON schema with a referenced document substituted for its "$ref"', async () => {
+      const point = { type: 'object', properties: { x: { type: 'number' } } };
+      await register('inline-point', JSON.stringify(point), { schema_type: 'JSON' });
+      const pointRef = [{ name: 'point.json', subject: 'inline-point', version: 1 }];
+      const shape = (origin: unknown) => JSON.stringify({ type: 'object', properties: { origin } });
+      const shapeRef = shape({ $ref: 'point.json' });
+      const id = await register('inline-shape', shapeRef, { schema_type: 'JSON', references: pointRef });
+      const found = await call('LookupSchema', { subject: 'inline-shape', schema: shape(point), schema_type: 'JSON' });
+      expect(found).toMatchObject({ version: 1, id });
+      const pointAsString = { type: 'object', properties: { x: { type: 'string' } } };
+      await expectError(
+        call('LookupSchema', { subject: 'inline-shape', schema: shape(pointAsString), schema_type: 'JSON' }),
+        '40403',
+      );
+    });
+  });
+
   describe('deletion (§2.4)', () => {
     it('soft-deletes a version, refuses a second soft delete (40406), erases it permanently, then 40402', async () => {
       await register('del-version', PERSON_V1);

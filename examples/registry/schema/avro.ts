@@ -92,6 +92,15 @@ export function parseAvro(text: string, references: ResolvedReferences): ParsedA
   return { schemaType: 'AVRO', canonical: JSON.stringify(render(root, '', referenced)), root };
 }
 
+/**
+ * The schema with every named type written out at its first occurrence,
+ * referenced ones included: what it means, whether its named types came
+ * from references or were written inline. Lookup compares these (§2.3).
+ */
+export function avroExpanded(parsed: ParsedAvro): string {
+  return JSON.stringify(render(parsed.root, '', new Set()));
+}
+
 // ---------------------------------------------------------------- references
 
 /**

@@ -2,9 +2,10 @@
 // JSON and PROTOBUF schemas into their canonical text (contract §1.4), and
 // the compatibility checks of §5.
 import { avroReadable } from './avro-compat.js';
-import { parseAvro, type ParsedAvro } from './avro.js';
+import { avroExpanded, parseAvro, type ParsedAvro } from './avro.js';
 import { jsonReadable } from './json-compat.js';
-import { parseJsonSchema, type ParsedJsonSchema } from './json-schema.js';
+import { jsonExpanded, parseJsonSchema, type ParsedJsonSchema } from './json-schema.js';
+import { sortKeysDeep } from './json-value.js';
 import { protobufReadable } from './proto-compat.js';
 import { parseProtobuf, serializeProtobuf, type ParsedProtobuf } from './protobuf.js';
 import {
@@ -55,6 +56,27 @@ export function parseSchema(
     default:
       throw new InvalidSchemaError(`Unknown schema type: ${String(schemaType)}`);
   }
+}
+
+/**
+ * Do `a` and `b` mean the same schema once their references are resolved
+ * (§2.3: a schema sent with its references inlined matches the version that
+ * has them as references)? AVRO compares the schemas with every named type
+ * written out; JSON the documents with each "$ref" to a referenced schema
+ * substituted (key order counts unless `normalize`); PROTOBUF compares the
+ * canonical text only, as imports cannot be written inline.
+ */
+export function sameSchema(a: ParsedSchema, b: ParsedSchema, options: { normalize?: boolean } = {}): boolean {
+  if (a.schemaType === 'AVRO' && b.schemaType === 'AVRO') return avroExpanded(a) === avroExpanded(b);
+  if (a.schemaType === 'JSON' && b.schemaType === 'JSON') {
+    const print = (parsed: ParsedJsonSchema) => {
+      const expanded = jsonExpanded(parsed);
+      return JSON.stringify(options.normalize === true ? sortKeysDeep(expanded) : expanded);
+    };
+    return print(a) === print(b);
+  }
+  if (a.schemaType === 'PROTOBUF' && b.schemaType === 'PROTOBUF') return a.canonical === b.canonical;
+  return false;
 }
 
 /**

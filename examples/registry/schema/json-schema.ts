@@ -41,6 +41,59 @@ export function parseJsonSchema(text: string, references: ResolvedReferences, no
   return { schemaType: 'JSON', canonical: JSON.stringify(normalize ? sortKeysDeep(root) : root), root, documents };
 }
 
+/**
+ * The document with every "$ref" to a referenced schema ("name" or
+ * "name#/json/pointer") replaced by what it points at, recursively: what a
+ * schema sent with its references inlined looks like (§2.3 lookup). A whole
+ * referenced document comes without its "$schema" and "$id". A "$ref" that
+ * has sibling keywords is replaced in place by the target's keywords unless
+ * they clash with those siblings; one that names no reference, a missing
+ * pointer target or a reference already being expanded (a cycle) stays.
+ */
+export function jsonExpanded(parsed: ParsedJsonSchema): unknown {
+  return substitute(parsed.root, parsed.documents, []);
+}
+
+function substitute(value: unknown, documents: ReadonlyMap<string, unknown>, expanding: readonly string[]): unknown {
+  if (Array.isArray(value)) return value.map((item) => substitute(item, documents, expanding));
+  if (!isJsonObject(value)) return value;
+  const ref = value.$ref;
+  const target = typeof ref === 'string' && !expanding.includes(ref) ? refTarget(ref, documents) : undefined;
+  const expanded = target === undefined ? undefined : substitute(target.value, documents, [...expanding, ref as string]);
+  const siblings = Object.keys(value).filter((key) => key !== '$ref');
+  if (expanded !== undefined && siblings.length === 0) return expanded;
+  const inline = isJsonObject(expanded) && !siblings.some((key) => key in expanded) ? expanded : undefined;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (key === '$ref' && inline) Object.assign(out, inline);
+    else out[key] = substitute(item, documents, expanding);
+  }
+  return out;
+}
+
+/** What `ref` points at among the referenced documents, if it names one. */
+function refTarget(ref: string, documents: ReadonlyMap<string, unknown>): { value: unknown } | undefined {
+  const hash = ref.indexOf('#');
+  const name = hash < 0 ? ref : ref.slice(0, hash);
+  const pointer = hash < 0 ? '' : ref.slice(hash + 1);
+  if (!documents.has(name)) return undefined;
+  const document = documents.get(name);
+  if (pointer === '') {
+    if (!isJsonObject(document)) return { value: document };
+    const { $schema: _schema, $id: _id, ...rest } = document;
+    return { value: rest };
+  }
+  if (!pointer.startsWith('/')) return undefined;
+  let at: unknown = document;
+  for (const token of pointer.slice(1).split('/')) {
+    const key = decodeURIComponent(token).replaceAll('~1', '/').replaceAll('~0', '~');
+    if (Array.isArray(at) && /^(0|[1-9][0-9]*)$/.test(key) && Number(key) < at.length) at = at[Number(key)];
+    else if (isJsonObject(at) && Object.hasOwn(at, key)) at = at[key];
+    else return undefined;
+  }
+  return { value: at };
+}
+
 function compile(root: unknown, documents: ReadonlyMap<string, unknown>): void {
   const dialect = isJsonObject(root) && typeof root.$schema === 'string' ? root.$schema : '';
   try {

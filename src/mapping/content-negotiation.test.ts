@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compileNegotiator, OfferError, parseAccept } from './content-negotiation.js';
 
-const V1 = 'application/vnd.schemaregistry.v1+json';
-const SR = 'application/vnd.schemaregistry+json';
+const V1 = 'application/vnd.example.v1+json';
+const SR = 'application/vnd.example+json';
 const JSON_TYPE = 'application/json';
 
 const registry = compileNegotiator([

@@ -17,7 +17,7 @@ describe('compileMediaTypeMatcher', () => {
   it.each<[string, boolean]>([
     ['application/json', true],
     ['application/octet-stream', true],
-    ['application/vnd.schemaregistry.v1+json', true],
+    ['application/vnd.example.v1+json', true],
     ['application/vnd.x+json', true],
     ['application/problem+json', false],
     ['application/vnd.x+xml', false],

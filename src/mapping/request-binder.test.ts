@@ -108,8 +108,8 @@ describe('path variables', () => {
     ['a well-known type', { path: ['ts'] }, { bindings: [['ts', '2024-01-02T03:04:05Z']] }, { ts: '2024-01-02T03:04:05Z' }],
     [
       'an explicit PATH parameter renames the variable',
-      { path: ['subject'], params: [{ source: 'PATH', name: 'subject', field: 'display_name' }] },
-      { bindings: [['subject', 'Ann']] },
+      { path: ['person'], params: [{ source: 'PATH', name: 'person', field: 'display_name' }] },
+      { bindings: [['person', 'Ann']] },
       { display_name: 'Ann' },
     ],
     [
@@ -531,12 +531,12 @@ describe('client-stream bodies', () => {
 
 describe('json_content_types', () => {
   const registryTypes: MappingOptions = {
-    json_content_types: ['application/vnd.schemaregistry.v1+json', 'application/vnd.schemaregistry+json', 'application/json', 'application/octet-stream'],
+    json_content_types: ['application/vnd.example.v1+json', 'application/vnd.example+json', 'application/json', 'application/octet-stream'],
   };
 
   it.each([
-    'application/vnd.schemaregistry.v1+json',
-    'application/vnd.schemaregistry+json; charset=utf-8',
+    'application/vnd.example.v1+json',
+    'application/vnd.example+json; charset=utf-8',
     'Application/JSON',
     'application/octet-stream',
   ])('parses a %s body as JSON', (contentType) => {
@@ -550,7 +550,7 @@ describe('json_content_types', () => {
     expect(err.id).toBe('unsupported_media_type');
     expect(err.httpStatus).toBe(415);
     expect(err.message).toBe(
-      'unsupported Content-Type "application/problem+json"; send application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json, application/octet-stream',
+      'unsupported Content-Type "application/problem+json"; send application/vnd.example.v1+json, application/vnd.example+json, application/json, application/octet-stream',
     );
   });
 

@@ -37,7 +37,7 @@ export interface HttpRequestParts {
 }
 
 export interface PathVariableSpec {
-  /** The variable as written in the template ("book.id", "subject"). */
+  /** The variable as written in the template ("book.id", "shelf"). */
   variable: string;
   /** The target field path when an explicit PATH parameter renames it. */
   field?: string;

@@ -98,8 +98,8 @@ describe('parsePathTemplate accepts', () => {
     ['/a/*:x', { segments: [lit('a'), any()], variables: [], verb: 'x' }],
     // OpenAPI style.
     [
-      '/subjects/{subject}/versions/{version}',
-      { segments: [lit('subjects'), any(), lit('versions'), any()], variables: [v('subject', 1, 1), v('version', 3, 3)] },
+      '/folders/{folder}/versions/{version}',
+      { segments: [lit('folders'), any(), lit('versions'), any()], variables: [v('folder', 1, 1), v('version', 3, 3)] },
     ],
     ['/{x=literal}', { segments: [lit('literal')], variables: [v('x', 0, 0)] }],
     [
@@ -170,12 +170,12 @@ describe('parsePathTemplate with allowInnerDoubleWildcard', () => {
   it.each<[string, Omit<PathTemplate, 'source'>]>([
     ['/a/**/*', { segments: [lit('a'), rest(), any()], variables: [] }],
     [
-      '/subjects/{subject=**}/versions',
-      { segments: [lit('subjects'), rest(), lit('versions')], variables: [v('subject', 1, 1)] },
+      '/folders/{folder=**}/versions',
+      { segments: [lit('folders'), rest(), lit('versions')], variables: [v('folder', 1, 1)] },
     ],
     [
-      '/c/subjects/{subject=**}/versions/{version}',
-      { segments: [lit('c'), lit('subjects'), rest(), lit('versions'), any()], variables: [v('subject', 2, 2), v('version', 4, 4)] },
+      '/c/folders/{folder=**}/versions/{version}',
+      { segments: [lit('c'), lit('folders'), rest(), lit('versions'), any()], variables: [v('folder', 2, 2), v('version', 4, 4)] },
     ],
     ['/{x=a/**/b}:verb', { segments: [lit('a'), rest(), lit('b')], variables: [v('x', 0, 2)], verb: 'verb' }],
     // Without a tail it is the ordinary template.

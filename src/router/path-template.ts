@@ -4,7 +4,7 @@
 //   Segment  = "*" | "**" | LITERAL | Variable ;
 //   Variable = "{" FieldPath [ "=" Segments ] "}" ;  FieldPath = IDENT { "." IDENT } ;  Verb = ":" LITERAL ;
 //
-// OpenAPI-style templates ("/subjects/{subject}") are the same language. One opt-in extension
+// OpenAPI-style templates ("/shelves/{shelf}") are the same language. One opt-in extension
 // (allowInnerDoubleWildcard, MappingOptions.allow_inner_double_wildcard) lets '**' be followed by a
 // fixed-length tail of literals and '*' ("/files/{path=**}/versions"): the tail matches the
 // request's last segments and '**' the segments between. Parsing is strict: every
@@ -83,7 +83,7 @@ function describeChar(char: string): string {
   return char === '' ? 'end of template' : JSON.stringify(char);
 }
 
-/** Recursive-descent reader over one template; `subject` names the text in error messages. */
+/** Recursive-descent reader over one template; `what` names the text in error messages. */
 class TemplateReader {
   private pos = 0;
   private readonly segments: Segment[] = [];
@@ -91,7 +91,7 @@ class TemplateReader {
 
   constructor(
     private readonly text: string,
-    private readonly subject: string,
+    private readonly what: string,
     private readonly allowInnerRest = false,
   ) {}
 
@@ -112,7 +112,7 @@ class TemplateReader {
   }
 
   private fail(problem: string, offset: number): never {
-    throw new TemplateError(`invalid ${this.subject} ${JSON.stringify(this.text)}: ${problem} at offset ${offset}`);
+    throw new TemplateError(`invalid ${this.what} ${JSON.stringify(this.text)}: ${problem} at offset ${offset}`);
   }
 
   private peek(): string {

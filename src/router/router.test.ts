@@ -559,37 +559,37 @@ describe("a fixed tail after '**' (allowInnerDoubleWildcard)", () => {
 
   // A registry-like API whose names may hold raw '/' where some clients do not encode them.
   const registry: Rule[] = [
-    ['listSubjects', 'GET', '/subjects'],
-    ['listVersions', 'GET', '/subjects/{subject=**}/versions'],
-    ['getVersion', 'GET', '/subjects/{subject}/versions/{version}'],
-    ['getVersionSchema', 'GET', '/subjects/{subject}/versions/{version}/schema'],
-    ['register', 'POST', '/subjects/{subject}/versions'],
-    ['lookup', 'POST', '/subjects/{subject}'],
-    ['checkVersion', 'POST', '/compatibility/subjects/{subject=**}/versions/{version}'],
-    ['checkAll', 'POST', '/compatibility/subjects/{subject=**}/versions'],
+    ['listFolders', 'GET', '/folders'],
+    ['listVersions', 'GET', '/folders/{folder=**}/versions'],
+    ['getVersion', 'GET', '/folders/{folder}/versions/{version}'],
+    ['getVersionSchema', 'GET', '/folders/{folder}/versions/{version}/schema'],
+    ['register', 'POST', '/folders/{folder}/versions'],
+    ['lookup', 'POST', '/folders/{folder}'],
+    ['checkVersion', 'POST', '/checks/folders/{folder=**}/versions/{version}'],
+    ['checkAll', 'POST', '/checks/folders/{folder=**}/versions'],
   ];
 
   it.each<[string, string, Outcome]>([
-    ['GET', '/subjects/a/versions', found('listVersions', { subject: 'a' })],
-    ['GET', '/subjects/a/b/versions', found('listVersions', { subject: 'a/b' })],
-    ['GET', '/subjects/a/b/c/versions', found('listVersions', { subject: 'a/b/c' })],
+    ['GET', '/folders/a/versions', found('listVersions', { folder: 'a' })],
+    ['GET', '/folders/a/b/versions', found('listVersions', { folder: 'a/b' })],
+    ['GET', '/folders/a/b/c/versions', found('listVersions', { folder: 'a/b/c' })],
     // '**' takes zero segments too, as at the end of a template.
-    ['GET', '/subjects/versions', found('listVersions', { subject: '' })],
-    // A single-segment route is more specific at the subject's position than '**'.
-    ['GET', '/subjects/a/versions/versions', found('getVersion', { subject: 'a', version: 'versions' })],
-    ['GET', '/subjects/a/versions/1', found('getVersion', { subject: 'a', version: '1' })],
-    ['GET', '/subjects/a/versions/1/schema', found('getVersionSchema', { subject: 'a', version: '1' })],
-    ['GET', '/subjects/a/b/versions/1', NOT_FOUND],
-    ['GET', '/subjects/a/b/versionsx', NOT_FOUND],
-    ['GET', '/subjects/a//versions', NOT_FOUND],
-    ['POST', '/subjects/a/versions', found('register', { subject: 'a' })],
-    ['POST', '/compatibility/subjects/a/versions/latest', found('checkVersion', { subject: 'a', version: 'latest' })],
-    ['POST', '/compatibility/subjects/a/b/versions/1', found('checkVersion', { subject: 'a/b', version: '1' })],
-    ['POST', '/compatibility/subjects/a/b/versions', found('checkAll', { subject: 'a/b' })],
+    ['GET', '/folders/versions', found('listVersions', { folder: '' })],
+    // A single-segment route is more specific at the folder's position than '**'.
+    ['GET', '/folders/a/versions/versions', found('getVersion', { folder: 'a', version: 'versions' })],
+    ['GET', '/folders/a/versions/1', found('getVersion', { folder: 'a', version: '1' })],
+    ['GET', '/folders/a/versions/1/schema', found('getVersionSchema', { folder: 'a', version: '1' })],
+    ['GET', '/folders/a/b/versions/1', NOT_FOUND],
+    ['GET', '/folders/a/b/versionsx', NOT_FOUND],
+    ['GET', '/folders/a//versions', NOT_FOUND],
+    ['POST', '/folders/a/versions', found('register', { folder: 'a' })],
+    ['POST', '/checks/folders/a/versions/latest', found('checkVersion', { folder: 'a', version: 'latest' })],
+    ['POST', '/checks/folders/a/b/versions/1', found('checkVersion', { folder: 'a/b', version: '1' })],
+    ['POST', '/checks/folders/a/b/versions', found('checkAll', { folder: 'a/b' })],
     // Both match: the longer tail is more specific.
-    ['POST', '/compatibility/subjects/versions/versions', found('checkVersion', { subject: '', version: 'versions' })],
-    ['GET', '/compatibility/subjects/a/b/versions', { status: 405, allow: ['OPTIONS', 'POST'] }],
-    ['DELETE', '/subjects/a/b/versions', { status: 405, allow: ['GET', 'HEAD', 'OPTIONS'] }],
+    ['POST', '/checks/folders/versions/versions', found('checkVersion', { folder: '', version: 'versions' })],
+    ['GET', '/checks/folders/a/b/versions', { status: 405, allow: ['OPTIONS', 'POST'] }],
+    ['DELETE', '/folders/a/b/versions', { status: 405, allow: ['GET', 'HEAD', 'OPTIONS'] }],
   ])('%s %s', (method, target, expected) => {
     for (const ordered of [registry, [...registry].reverse()]) {
       expect(outcomeOf(tailRouter(ordered).match(method, target))).toEqual(expected);
@@ -598,12 +598,12 @@ describe("a fixed tail after '**' (allowInnerDoubleWildcard)", () => {
 
   it('decodes the multi-segment variable per the unescape mode', () => {
     const all = tailRouter(registry, { unescape: 'ALL_CHARACTERS' });
-    expect(outcomeOf(all.match('GET', '/subjects/a%2Fb/c%20d/versions'))).toEqual(found('listVersions', { subject: 'a/b/c d' }));
+    expect(outcomeOf(all.match('GET', '/folders/a%2Fb/c%20d/versions'))).toEqual(found('listVersions', { folder: 'a/b/c d' }));
     const reserved = tailRouter(registry);
-    expect(outcomeOf(reserved.match('GET', '/subjects/a%2Fb/versions'))).toEqual(found('listVersions', { subject: 'a%2Fb' }));
+    expect(outcomeOf(reserved.match('GET', '/folders/a%2Fb/versions'))).toEqual(found('listVersions', { folder: 'a%2Fb' }));
     // A tail variable is a single segment: fully decoded.
-    expect(outcomeOf(reserved.match('POST', '/compatibility/subjects/a/versions/x%2Fy'))).toEqual(
-      found('checkVersion', { subject: 'a', version: 'x/y' }),
+    expect(outcomeOf(reserved.match('POST', '/checks/folders/a/versions/x%2Fy'))).toEqual(
+      found('checkVersion', { folder: 'a', version: 'x/y' }),
     );
   });
 

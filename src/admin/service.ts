@@ -377,7 +377,7 @@ class Watchers {
 }
 
 /** The name of the object a request is about, for logs. */
-function subjectOf(request: PlainMessage): unknown {
+function targetNameOf(request: PlainMessage): unknown {
   const nested = (request.backend ?? request.frontend ?? request.namespace) as { name?: string } | undefined;
   return request.name ?? nested?.name;
 }
@@ -387,7 +387,7 @@ function unaryHandler(name: string, handle: Unary, logger: Logger | undefined) {
     handle(call.request).then(
       (reply) => {
         // Reports come every few seconds from every proxy and change nothing stored.
-        if (!/^(Get|List|Report)/.test(name)) logger?.info({ method: name, name: subjectOf(call.request) }, 'admin write');
+        if (!/^(Get|List|Report)/.test(name)) logger?.info({ method: name, name: targetNameOf(call.request) }, 'admin write');
         callback(null, reply);
       },
       (err: unknown) => {

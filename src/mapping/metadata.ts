@@ -15,9 +15,9 @@ const NEVER_FORWARDED = new Set([
 ]);
 
 /** Standard request headers passed on with a grpcgateway- prefix, as grpc-gateway does. */
-const PREFIXED = ['accept', 'accept-charset', 'accept-encoding', 'accept-language', 'authorization', 'user-agent', 'from', 'referer', 'cookie', 'origin'];
+const PREFIXED = new Set(['accept', 'accept-charset', 'accept-encoding', 'accept-language', 'authorization', 'user-agent', 'from', 'referer', 'cookie', 'origin']);
 const PREFIX = 'grpcgateway-';
-const ALWAYS = ['authorization', 'traceparent', 'tracestate'];
+const ALWAYS = new Set(['authorization', 'traceparent', 'tracestate']);
 
 /** Visible ASCII, spaces and tabs: what an HTTP/1.1 header value may carry unencoded. */
 export function isHeaderSafe(value: string): boolean {
@@ -54,8 +54,8 @@ export function compileRequestMetadata(forwarding: HeaderForwarding | undefined)
         // The prefix must not smuggle in what is never forwarded, the namespace, or gRPC's own headers.
         if (!NEVER_FORWARDED.has(key) && key !== NAMESPACE_METADATA && !key.startsWith('grpc-') && key !== '') push(md, key, value);
       }
-      else if (ALWAYS.includes(name) || allowed(name)) push(md, name, value);
-      if (PREFIXED.includes(name)) push(md, PREFIX + name, value);
+      else if (ALWAYS.has(name) || allowed(name)) push(md, name, value);
+      if (PREFIXED.has(name)) push(md, PREFIX + name, value);
     }
     const host = headers.host;
     if (host) md.push(['x-forwarded-host', host]);

@@ -42,9 +42,12 @@ interface CompiledRule {
   errorMessage: string;
 }
 
+// Defaults included: a rule may compare a field with its default ("false", "0").
+const TEXT_OPTIONS: JsonWriteOptions = { emitDefaults: true };
+
 /** A field's value as text: strings as they are, everything else as JSON. */
-export function fieldText(field: protobuf.Field, value: unknown, options: JsonWriteOptions = {}): string {
-  const json = fieldValueToJson(field, value, { ...options, emitDefaults: true });
+export function fieldText(field: protobuf.Field, value: unknown): string {
+  const json = fieldValueToJson(field, value, TEXT_OPTIONS);
   if (json === undefined || json === null) return '';
   return typeof json === 'string' ? json : JSON.stringify(json);
 }

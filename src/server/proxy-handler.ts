@@ -12,7 +12,7 @@ import type { HttpRequestParts, Message } from '../mapping/request-binder.js';
 import type { BoundRoute, ListenerTable } from './config.js';
 import { declaredOverLimit, readBody } from './body.js';
 import { forwardRequestBody } from './client-stream.js';
-import { streamServerReply } from './server-stream.js';
+import { streamServerReply, wantsTrailers } from './server-stream.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { Logger } from 'pino';
 
@@ -54,11 +54,6 @@ function timeoutFor(req: IncomingMessage, route: BoundRoute): number {
     if (err instanceof TimeoutHeaderError) throw proxyErrors.badTimeout(err.message);
     throw err;
   }
-}
-
-function wantsTrailers(req: IncomingMessage): boolean {
-  const te = req.headers.te;
-  return typeof te === 'string' && te.toLowerCase().split(',').some((t) => t.trim() === 'trailers');
 }
 
 function encode(type: protobuf.Type, message: Message): Uint8Array {

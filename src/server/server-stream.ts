@@ -48,6 +48,12 @@ function errorFrame(framing: Framing, statusJson: string, first: boolean): strin
   }
 }
 
+/** Whether the client said it reads HTTP trailers (`TE: trailers`). */
+export function wantsTrailers(req: IncomingMessage): boolean {
+  const te = req.headers.te;
+  return typeof te === 'string' && te.toLowerCase().split(',').some((t) => t.trim() === 'trailers');
+}
+
 export interface ServerStreamArgs {
   req: IncomingMessage;
   res: ServerResponse;
@@ -63,8 +69,7 @@ export interface ServerStreamArgs {
 export function streamServerReply(args: ServerStreamArgs): Promise<number> {
   const { req, res, route, channel, request, callOptions, timeoutMs, head } = args;
   const framing = framingFor(req.headers.accept);
-  const te = req.headers.te;
-  const trailers = typeof te === 'string' && te.includes('trailers');
+  const trailers = wantsTrailers(req);
   let started = false;
 
   const start = () => {

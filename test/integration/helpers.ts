@@ -340,3 +340,29 @@ export function thingsAnswers(delayMs = 0): Record<string, UnaryAnswer> {
     },
   };
 }
+
+/** A keyvalue backend whose Get holds every call until `release()`; `arrived()` counts the calls held. */
+export async function startGatedKeyValue(): Promise<{ backend: Backend; arrived(): number; release(): void }> {
+  let arrived = 0;
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const backend = await startBackend({
+    [KV_BASIC]: {
+      Get: async (request) => {
+        arrived++;
+        await gate;
+        return { found: true, value: b64(String(request.key)) };
+      },
+    },
+  });
+  return { backend, arrived: () => arrived, release };
+}
+
+/** A frontend with one route, GET {basePath}/{key} -> KeyValueBasicInterface.Get. */
+export function singleGetFrontend(name: string, basePath: string): Frontend {
+  return {
+    name,
+    type: 'REST',
+    rest: { base_path: basePath, routes: [{ operation_id: 'get', method: 'GET', path_template: '/{key}', grpc: { service: KV_BASIC, method: 'Get' } }] },
+  };
+}

@@ -14,7 +14,6 @@ import { ConfigStore } from '../../src/admin/store.js';
 import type { Namespace } from '../../src/frontend/model.js';
 import { readConfigCache } from '../../src/server/config-cache.js';
 import {
-  KV_BASIC,
   b64,
   closedPort,
   defaultNamespace,
@@ -23,10 +22,10 @@ import {
   serveFrontend,
   silentLogger,
   sleep,
-  startBackend,
+  singleGetFrontend,
+  startGatedKeyValue,
   startExtraProxy,
   startStack,
-  type Backend,
   type Http,
   type Stack,
 } from './helpers.js';
@@ -265,50 +264,31 @@ describe('changes under way', () => {
 
 describe('requests in flight when their binding is removed', () => {
   const CALLS = 5;
-  let backend: Backend;
+  let held: Awaited<ReturnType<typeof startGatedKeyValue>>;
   let stack: Stack;
-  let arrived = 0;
-  let openGate: () => void = () => {};
-  const gate = new Promise<void>((resolve) => (openGate = resolve));
 
   beforeAll(async () => {
-    backend = await startBackend({
-      [KV_BASIC]: {
-        Get: async (request) => {
-          arrived++;
-          await gate;
-          return { found: true, value: b64(String(request.key)) };
-        },
-      },
-    });
+    // The backend holds every Get until the test releases it.
+    held = await startGatedKeyValue();
     stack = await startStack();
-    await serveFrontend(
-      stack,
-      {
-        name: 'held',
-        type: 'REST',
-        rest: { base_path: '/held', routes: [{ operation_id: 'get', method: 'GET', path_template: '/{key}', grpc: { service: KV_BASIC, method: 'Get' } }] },
-      },
-      backend.address,
-      'held',
-    );
+    await serveFrontend(stack, singleGetFrontend('held', '/held'), held.backend.address, 'held');
   });
 
   afterAll(async () => {
-    openGate();
+    held?.release();
     await stack?.close();
-    await backend?.close();
+    await held?.backend.close();
   });
 
   it('finish with 200 on the configuration they started with', async () => {
     const inFlight = Array.from({ length: CALLS }, (_, i) => stack.http.get(`/held/k${i}`));
-    await eventually(async () => arrived === CALLS, 5000, 'all calls at the backend');
+    await eventually(async () => held.arrived() === CALLS, 5000, 'all calls at the backend');
 
     const ns = await stack.admin.getNamespace('held');
     const unbound = await stack.admin.updateNamespace({ ...ns, frontends: [] }, ns.revision);
     await stack.proxy.waitForRevision(unbound.revision!);
     expect((await stack.http.get('/held/late')).status).toBe(404);
-    openGate();
+    held.release();
 
     const replies = await Promise.all(inFlight);
     expect(replies.map((r) => r.status)).toEqual(Array(CALLS).fill(200));

@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKeyValuePattern, type RunningPattern } from '../../examples/keyvalue/server.js';
 import type { Frontend } from '../../src/frontend/model.js';
 import {
-  KV_BASIC,
   b64,
   defaultNamespace,
   eventually,
@@ -14,10 +13,10 @@ import {
   rejection,
   serveFrontend,
   sleep,
-  startBackend,
+  singleGetFrontend,
+  startGatedKeyValue,
   startExtraProxy,
   startStack,
-  type Backend,
   type Http,
   type Stack,
 } from './helpers.js';
@@ -118,52 +117,32 @@ describe('live updates through the admin', () => {
 
 describe('requests in flight during an update', () => {
   const CALLS = 5;
-  let backend: Backend;
+  let held: Awaited<ReturnType<typeof startGatedKeyValue>>;
   let stack: Stack;
-  // The backend holds every Get until the test opens the gate.
-  let arrived = 0;
-  let openGate: () => void = () => {};
-  const gate = new Promise<void>((resolve) => (openGate = resolve));
 
   beforeAll(async () => {
-    backend = await startBackend({
-      [KV_BASIC]: {
-        Get: async (request) => {
-          arrived++;
-          await gate;
-          return { found: true, value: b64(String(request.key)) };
-        },
-      },
-    });
+    // The backend holds every Get until the test releases it.
+    held = await startGatedKeyValue();
     stack = await startStack();
-    await serveFrontend(
-      stack,
-      {
-        name: 'slow-kv',
-        type: 'REST',
-        rest: { base_path: '/slow', routes: [{ operation_id: 'get', method: 'GET', path_template: '/{key}', grpc: { service: KV_BASIC, method: 'Get' } }] },
-      },
-      backend.address,
-      'slow',
-    );
+    await serveFrontend(stack, singleGetFrontend('slow-kv', '/slow'), held.backend.address, 'slow');
   });
 
   afterAll(async () => {
-    openGate();
+    held?.release();
     await stack?.close();
-    await backend?.close();
+    await held?.backend.close();
   });
 
   it('complete with 200 even though the update removes their path', async () => {
     const inFlight = Array.from({ length: CALLS }, (_, i) => stack.http.get(`/slow/k${i}`));
-    await eventually(async () => arrived === CALLS, 5000, 'all calls at the backend');
+    await eventually(async () => held.arrived() === CALLS, 5000, 'all calls at the backend');
 
     const current = await stack.admin.getFrontend('slow-kv');
     const updated = await stack.admin.updateFrontend(withBasePath(current, '/slow2'));
     await stack.proxy.waitForRevision(updated.revision!);
     // The new configuration is live while the old requests are still waiting at the backend.
     expect((await stack.http.get('/slow/late')).status).toBe(404);
-    openGate();
+    held.release();
 
     const replies = await Promise.all(inFlight);
     replies.forEach((res, i) => {
